@@ -1,0 +1,30 @@
+"""Find the provider stand-ins: every module of this package that defines a
+:class:`SandboxApp` subclass with a ``default_port`` is one provider."""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import pkgutil
+
+import sandbox
+from sandbox.core import SandboxApp
+
+_INFRASTRUCTURE = {"core", "faults", "registry", "__main__"}
+
+
+def providers() -> dict[str, type[SandboxApp]]:
+    """Provider name -> app class, for every stand-in module present."""
+    found: dict[str, type[SandboxApp]] = {}
+    for info in pkgutil.iter_modules(sandbox.__path__):
+        if info.name in _INFRASTRUCTURE or info.name.startswith("_"):
+            continue
+        module = importlib.import_module(f"sandbox.{info.name}")
+        for _, obj in inspect.getmembers(module, inspect.isclass):
+            if (
+                issubclass(obj, SandboxApp)
+                and obj.__module__ == module.__name__
+                and getattr(obj, "provider", False)
+            ):
+                found[obj.name] = obj
+    return dict(sorted(found.items(), key=lambda item: item[1].default_port))

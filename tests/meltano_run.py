@@ -1,0 +1,75 @@
+"""Run Meltano commands of the root project in isolation.
+
+Each call gets its own system database (so its own state) unless one is passed,
+runs in the ``sandbox`` environment, and takes setting overrides as environment
+variables (``TAP_FOODTRUST_TRACE_API_URL=...``), which is how Meltano reads them.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import typing as t
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def meltano_executable() -> str:
+    found = shutil.which("meltano")
+    if not found:
+        raise RuntimeError("meltano is not installed; run the README's test command")
+    return found
+
+
+def setting_env(plugin: str, settings: dict[str, t.Any]) -> dict[str, str]:
+    """Environment variables that override ``plugin``'s settings."""
+    prefix = plugin.upper().replace("-", "_")
+    env = {}
+    for key, value in settings.items():
+        name = f"{prefix}_{key.upper()}"
+        env[name] = value if isinstance(value, str) else json.dumps(value)
+    return env
+
+
+class MeltanoProject:
+    """The root Meltano project with a private system database (state) in ``workdir``."""
+
+    def __init__(self, workdir: Path, environment: str = "sandbox") -> None:
+        self.workdir = workdir
+        self.environment = environment
+        workdir.mkdir(parents=True, exist_ok=True)
+        self.database_uri = f"sqlite:///{workdir / 'meltano.db'}"
+
+    def run(
+        self, *args: str, env: dict[str, str] | None = None, timeout: float = 600
+    ) -> subprocess.CompletedProcess[str]:
+        full_env = {
+            **os.environ,
+            "MELTANO_DATABASE_URI": self.database_uri,
+            "MELTANO_ENVIRONMENT": self.environment,
+            "MELTANO_SEND_ANONYMOUS_USAGE_STATS": "false",
+            **(env or {}),
+        }
+        return subprocess.run(
+            [meltano_executable(), *args],
+            cwd=ROOT,
+            env=full_env,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
+
+    def run_ok(self, *args: str, **kwargs: t.Any) -> subprocess.CompletedProcess[str]:
+        """Like ``run`` but fails with Meltano's own output when the exit is not 0."""
+        completed = self.run(*args, **kwargs)
+        if completed.returncode != 0:
+            raise AssertionError(
+                f"meltano {' '.join(args)} exited {completed.returncode}\n"
+                f"--- stdout ---\n{completed.stdout[-4000:]}\n"
+                f"--- stderr ---\n{completed.stderr[-8000:]}"
+            )
+        return completed
