@@ -196,7 +196,7 @@ class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server: _Server
 
-    def log_message(self, format: str, *args: t.Any) -> None:  # noqa: A002
+    def log_message(self, format: str, *args: t.Any) -> None:
         if self.server.verbose:
             super().log_message(format, *args)
 
@@ -222,7 +222,7 @@ class _Handler(BaseHTTPRequestHandler):
             response = Response.json({"detail": f"sandbox error: {exc!r}"}, 500)
         self._send(response, drop_mid_body=fault is not None and fault.kind == "drop")
 
-    do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = _handle
+    do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = _handle  # noqa: N815 (http.server API)
 
     def _send(self, response: Response, *, drop_mid_body: bool = False) -> None:
         body = response.body

@@ -28,9 +28,7 @@ class Fault:
     headers: dict[str, str] = field(default_factory=dict)
 
     def matches(self, method: str, path: str) -> bool:
-        return (self.method is None or self.method == method) and bool(
-            self.pattern.search(path)
-        )
+        return (self.method is None or self.method == method) and bool(self.pattern.search(path))
 
     def response(self) -> Response:
         from sandbox.core import Response
@@ -98,7 +96,9 @@ class FaultPlan:
         """Arm a fault described as JSON (the ``/_sandbox/faults`` control route)."""
         kind = spec.get("kind", "status")
         if kind == "drop":
-            return self.drop(spec["path"], times=int(spec.get("times", 1)), method=spec.get("method"))
+            return self.drop(
+                spec["path"], times=int(spec.get("times", 1)), method=spec.get("method")
+            )
         return self.status(
             spec["path"],
             int(spec.get("status", 500)),

@@ -73,3 +73,74 @@ class MeltanoProject:
                 f"--- stderr ---\n{completed.stderr[-8000:]}"
             )
         return completed
+
+    def load(
+        self,
+        tap: str,
+        target: str,
+        *,
+        tap_settings: dict[str, t.Any] | None = None,
+        target_settings: dict[str, t.Any] | None = None,
+        env: dict[str, str] | None = None,
+        timeout: float = 600,
+    ) -> subprocess.CompletedProcess[str]:
+        """``meltano run tap target`` with setting overrides; fails on a non-zero exit."""
+        full_env = {
+            **setting_env(tap, tap_settings or {}),
+            **setting_env(target, target_settings or {}),
+            **(env or {}),
+        }
+        return self.run_ok("run", tap, target, env=full_env, timeout=timeout)
+
+    def load_postgres(
+        self,
+        tap: str,
+        *,
+        schema: str,
+        tap_settings: dict[str, t.Any] | None = None,
+        **kwargs: t.Any,
+    ) -> dict[str, int]:
+        """Load ``tap`` into PostgreSQL ``schema``; returns {table: row count}."""
+        from tests.fixtures import pg_counts
+
+        self.load(
+            tap,
+            "target-postgres",
+            tap_settings=tap_settings,
+            target_settings={"default_target_schema": schema},
+            **kwargs,
+        )
+        return pg_counts(schema)
+
+    def load_duckdb(
+        self,
+        tap: str,
+        path: Path,
+        *,
+        tap_settings: dict[str, t.Any] | None = None,
+        schema: str = "main_load",
+        **kwargs: t.Any,
+    ) -> dict[str, int]:
+        """Load ``tap`` into the DuckDB file ``path``; returns {table: row count}."""
+        self.load(
+            tap,
+            "target-duckdb",
+            tap_settings=tap_settings,
+            target_settings={"filepath": str(path), "default_target_schema": schema},
+            **kwargs,
+        )
+        return duckdb_counts(path, schema)
+
+
+def duckdb_counts(path: Path, schema: str) -> dict[str, int]:
+    """Row count of every table in ``schema`` of the DuckDB file ``path``."""
+    import duckdb
+
+    with duckdb.connect(str(path), read_only=True) as conn:
+        tables = conn.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = ?", [schema]
+        ).fetchall()
+        return {
+            table: conn.execute(f'SELECT count(*) FROM "{schema}"."{table}"').fetchone()[0]
+            for (table,) in tables
+        }

@@ -34,9 +34,7 @@ class TapRun:
 
     @property
     def counts(self) -> dict[str, int]:
-        return dict(
-            Counter(m["stream"] for m in self.messages if m["type"] == "RECORD")
-        )
+        return dict(Counter(m["stream"] for m in self.messages if m["type"] == "RECORD"))
 
     @property
     def schemas(self) -> dict[str, dict[str, t.Any]]:
