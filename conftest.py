@@ -1,3 +1,11 @@
 """Root conftest: shared fixtures for every tap's tests and the project tests."""
 
 pytest_plugins = ["tests.fixtures"]
+
+
+def pytest_addoption(parser):
+    parser.addoption(
+        "--update-catalogs",
+        action="store_true",
+        help="rewrite tests/catalogs/*.json from the current discovery output",
+    )

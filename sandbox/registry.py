@@ -12,6 +12,15 @@ from sandbox.core import SandboxApp
 
 _INFRASTRUCTURE = {"core", "faults", "registry", "__main__"}
 
+# Which tap talks to which stand-in (the demo and the catalog checks use it).
+TAP_OF_PROVIDER = {
+    "foodtrust": "tap-foodtrust-trace",
+    "scantrust": "tap-scantrust",
+    "mews": "tap-mews-exports",
+    "scanalytics": "tap-scanalytics",
+    "usaspending": "tap-usaspending-download",
+}
+
 
 def providers() -> dict[str, type[SandboxApp]]:
     """Provider name -> app class, for every stand-in module present."""

@@ -3,15 +3,15 @@ PostgreSQL schemas. Loaded for every test by the root ``conftest.py``."""
 
 from __future__ import annotations
 
-import os
 import typing as t
 import uuid
 
 import pytest
 
 from sandbox.core import RunningServer, SandboxApp, start
+from tests.warehouse import PG_DSN, pg_counts
 
-PG_DSN = os.environ.get("TEST_PG_DSN", "host=127.0.0.1 port=5432 user=postgres dbname=test")
+__all__ = ["pg_counts", "pg_schema", "serve"]
 
 
 @pytest.fixture
@@ -45,18 +45,3 @@ def pg_schema() -> t.Iterator[str]:
     finally:
         with psycopg.connect(PG_DSN, autocommit=True) as conn:
             conn.execute(f'DROP SCHEMA IF EXISTS "{name}" CASCADE')
-
-
-def pg_counts(schema: str) -> dict[str, int]:
-    """Row count of every table in ``schema``."""
-    import psycopg
-
-    counts = {}
-    with psycopg.connect(PG_DSN, autocommit=True) as conn:
-        tables = conn.execute(
-            "SELECT table_name FROM information_schema.tables WHERE table_schema = %s",
-            (schema,),
-        ).fetchall()
-        for (table,) in tables:
-            counts[table] = conn.execute(f'SELECT count(*) FROM "{schema}"."{table}"').fetchone()[0]
-    return counts

@@ -14,12 +14,15 @@ import subprocess
 import typing as t
 from pathlib import Path
 
+from tests.singer_run import executable
+from tests.warehouse import duckdb_counts, pg_counts
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def meltano_executable() -> str:
-    found = shutil.which("meltano")
-    if not found:
+    found = executable("meltano")
+    if not shutil.which(found):
         raise RuntimeError("meltano is not installed; run the README's test command")
     return found
 
@@ -44,7 +47,11 @@ class MeltanoProject:
         self.database_uri = f"sqlite:///{workdir / 'meltano.db'}"
 
     def run(
-        self, *args: str, env: dict[str, str] | None = None, timeout: float = 600
+        self,
+        *args: str,
+        env: dict[str, str] | None = None,
+        timeout: float = 600,
+        input: str | None = None,
     ) -> subprocess.CompletedProcess[str]:
         full_env = {
             **os.environ,
@@ -61,6 +68,7 @@ class MeltanoProject:
             text=True,
             timeout=timeout,
             check=False,
+            input=input,
         )
 
     def run_ok(self, *args: str, **kwargs: t.Any) -> subprocess.CompletedProcess[str]:
@@ -101,8 +109,6 @@ class MeltanoProject:
         **kwargs: t.Any,
     ) -> dict[str, int]:
         """Load ``tap`` into PostgreSQL ``schema``; returns {table: row count}."""
-        from tests.fixtures import pg_counts
-
         self.load(
             tap,
             "target-postgres",
@@ -130,17 +136,3 @@ class MeltanoProject:
             **kwargs,
         )
         return duckdb_counts(path, schema)
-
-
-def duckdb_counts(path: Path, schema: str) -> dict[str, int]:
-    """Row count of every table in ``schema`` of the DuckDB file ``path``."""
-    import duckdb
-
-    with duckdb.connect(str(path), read_only=True) as conn:
-        tables = conn.execute(
-            "SELECT table_name FROM information_schema.tables WHERE table_schema = ?", [schema]
-        ).fetchall()
-        return {
-            table: conn.execute(f'SELECT count(*) FROM "{schema}"."{table}"').fetchone()[0]
-            for (table,) in tables
-        }
