@@ -1,0 +1,1 @@
+"""Singer tap for the IBM Food Trust Trace API."""
