@@ -46,6 +46,7 @@ class FoodTrustApp(SandboxApp):
         self._onboarding_tokens: dict[str, float] = {}  # token -> expiry (epoch)
         self.traces: dict[str, dict[str, t.Any]] = build_traces(self.seed)
         self._cache: dict[str, dict[str, t.Any]] = {}  # what a non-bypassing caller gets
+        self.refused_requests = 0  # Trace API calls answered 401
 
     def demo_config(self) -> dict[str, t.Any]:
         return {
@@ -146,6 +147,8 @@ class FoodTrustApp(SandboxApp):
             expiry = self._onboarding_tokens.get(token)
         if token in self.static_tokens or (expiry is not None and expiry > time.time()):
             return
+        with self.lock:
+            self.refused_requests += 1
         raise HTTPError(401, {"message": "Unauthorized: token missing, invalid or expired"})
 
 

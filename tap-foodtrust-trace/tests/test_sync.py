@@ -1,0 +1,235 @@
+"""tap-foodtrust-trace run as users run it (console script) against the stand-in."""
+
+from __future__ import annotations
+
+import pytest
+
+from sandbox.foodtrust import (
+    GENERATED_PRODUCT_IDS,
+    SANDBOX_STATIC_TOKEN,
+    SEED_PRODUCT_ID,
+    FoodTrustApp,
+)
+from tests.singer_run import run_tap
+
+TAP = "tap-foodtrust-trace"
+# Per trace: 4 events, 4 facilities, 1 payload, 3 product instances, 2 products and
+# 8 sequence edges (3 event, 3 facility, 2 product-instance); 5 traces in the demo config.
+EXPECTED = {
+    "traces": 5,
+    "events": 20,
+    "facilities": 20,
+    "payloads": 5,
+    "product_instances": 15,
+    "products": 10,
+    "sequences": 40,
+}
+TRACE_PATH = r"/ift/api/outbound/v1/traces"
+
+
+@pytest.fixture
+def foodtrust(serve):
+    return serve(FoodTrustApp())
+
+
+def test_exact_counts_and_one_request_per_product_id(foodtrust):
+    run = run_tap(TAP, foodtrust.app.demo_config())
+    assert run.returncode == 0, run.stderr
+    assert run.counts == EXPECTED
+    assert len(foodtrust.app.requests_to(TRACE_PATH)) == 5
+    assert len(foodtrust.app.requests_to(r"/identity/token")) == 1
+    assert len(foodtrust.app.requests_to(r"/exchange_token/")) == 1
+
+
+def test_rows_are_typed_and_carry_their_trace(foodtrust):
+    run = run_tap(TAP, foodtrust.app.demo_config())
+    records = run.records
+    seed_events = [r for r in records["events"] if r["trace_product_id"] == SEED_PRODUCT_ID]
+    transform = next(r for r in seed_events if r["type"] == "transformation")
+    assert transform["time"] == "2018-11-02T00:00:01.000Z"
+    assert transform["product_instances"]["outputs"] == [
+        {
+            "id": "urn:ibm:ift:product:lot:class:999999999999.sliced-mango.lot-2",
+            "quantity": 4800,
+            "unit": "KGM",
+        }
+    ]
+    store = next(
+        r
+        for r in records["facilities"]
+        if r["trace_product_id"] == SEED_PRODUCT_ID and r["type"] == "STORE"
+    )
+    assert store["address"] == {
+        "street": "1 Main St",
+        "city": "Durham",
+        "state": "NC",
+        "postalCode": "27713",
+        "country": "US",
+    }
+    sliced = next(
+        r
+        for r in records["product_instances"]
+        if r["product_instance_id"].endswith("sliced-mango.lot-2")
+    )
+    assert sliced["sell_by_date"] == "2018-11-17"
+    assert sliced["payload_ids"] == ["urn:uuid:eed87696-40cc-4839-a609-24d8f0429d08"]
+    kinds = {r["kind"] for r in records["sequences"]}
+    assert kinds == {"events", "facilities", "product_instances"}
+    schema = run.schemas["events"]["schema"]["properties"]
+    assert schema["time"]["format"] == "date-time"
+    quantity = schema["product_instances"]["properties"]["inputs"]["items"]["properties"]
+    assert "number" in quantity["quantity"]["type"]
+    date_schema = run.schemas["product_instances"]["schema"]["properties"]["sell_by_date"]
+    assert date_schema["format"] == "date"
+
+
+def test_shared_facility_is_one_row_per_trace(foodtrust):
+    run = run_tap(TAP, foodtrust.app.demo_config())
+    factory = [
+        r["trace_product_id"]
+        for r in run.records["facilities"]
+        if r["facility_id"] == "urn:ibm:ift:location:loc:1234567890123.plant-1"
+    ]
+    assert sorted(factory) == sorted(GENERATED_PRODUCT_IDS)
+    keys = run.schemas["facilities"]["key_properties"]
+    assert keys == ["trace_product_id", "facility_id"]
+    for stream, rows in run.records.items():
+        key = run.schemas[stream]["key_properties"]
+        identities = [tuple(r[k] for k in key) for r in rows]
+        assert len(identities) == len(set(identities)), stream
+
+
+def test_static_token(foodtrust):
+    config = {
+        "api_url": foodtrust.url,
+        "ift_token": SANDBOX_STATIC_TOKEN,
+        "product_ids": [SEED_PRODUCT_ID],
+    }
+    run = run_tap(TAP, config)
+    assert run.returncode == 0, run.stderr
+    assert run.counts["events"] == 4
+    assert foodtrust.app.requests_to(r"/identity/token") == []
+    header = foodtrust.app.requests_to(TRACE_PATH)[0].headers["authorization"]
+    assert header == f"Bearer {SANDBOX_STATIC_TOKEN}"
+
+
+def test_refused_static_token_is_a_clear_error(foodtrust):
+    secret = "expired-token-value-123"
+    config = {"api_url": foodtrust.url, "ift_token": secret, "product_ids": [SEED_PRODUCT_ID]}
+    run = run_tap(TAP, config)
+    assert run.returncode == 1
+    assert "refused the token (HTTP 401)" in run.stderr
+    assert "Traceback" not in run.stderr
+    assert secret not in run.stderr
+
+
+def test_wrong_api_key_is_a_clear_error(foodtrust):
+    config = {**foodtrust.app.demo_config(), "ibm_cloud_api_key": "wrong-key-value-987"}
+    run = run_tap(TAP, config)
+    assert run.returncode == 1
+    assert "IBM Cloud IAM refused the credentials" in run.stderr
+    assert "Provided API key could not be found" in run.stderr
+    assert "Traceback" not in run.stderr
+    assert "wrong-key-value-987" not in run.stderr
+    assert foodtrust.app.requests_to(TRACE_PATH) == []
+
+
+def test_wrong_organization_is_a_clear_error(foodtrust):
+    config = {**foodtrust.app.demo_config(), "organization_id": "someone-else"}
+    run = run_tap(TAP, config)
+    assert run.returncode == 1
+    assert "token exchange refused the credentials (HTTP 403" in run.stderr
+    assert "Traceback" not in run.stderr
+
+
+def test_token_renewed_once_on_401(foodtrust):
+    foodtrust.app.faults.status(TRACE_PATH, 401, times=1)
+    run = run_tap(TAP, foodtrust.app.demo_config())
+    assert run.returncode == 0, run.stderr
+    assert run.counts == EXPECTED
+    assert len(foodtrust.app.requests_to(r"/exchange_token/")) == 2
+
+
+def test_second_401_for_the_same_request_stops_with_a_clear_error(foodtrust):
+    foodtrust.app.faults.status(TRACE_PATH, 401, times=2)
+    run = run_tap(TAP, foodtrust.app.demo_config())
+    assert run.returncode == 1
+    assert "freshly exchanged token was refused too" in run.stderr
+    assert "Traceback" not in run.stderr
+    assert len(foodtrust.app.requests_to(r"/exchange_token/")) == 2
+
+
+def test_token_renewed_before_it_expires(serve):
+    # Tokens live 1 s; a Retry-After of 1 s on the first trace outlives the first token,
+    # so the retry must carry a new one, obtained before the API could refuse the old.
+    foodtrust = serve(FoodTrustApp(token_seconds=1))
+    foodtrust.app.faults.status(TRACE_PATH, 429, retry_after=1, times=1)
+    config = foodtrust.app.demo_config()
+    run = run_tap(TAP, {**config, "product_ids": config["product_ids"][:2]})
+    assert run.returncode == 0, run.stderr
+    assert run.counts["traces"] == 2
+    assert len(foodtrust.app.requests_to(r"/exchange_token/")) == 2
+    assert foodtrust.app.refused_requests == 0
+
+
+def test_bypass_cache_header_and_effect(foodtrust):
+    config = {**foodtrust.app.demo_config(), "product_ids": [SEED_PRODUCT_ID]}
+    assert run_tap(TAP, config).counts["events"] == 4  # fills the API cache
+    foodtrust.app.add_event(SEED_PRODUCT_ID)
+    cached = run_tap(TAP, config)
+    assert cached.counts["events"] == 4
+    assert "x-apicache-bypass" not in foodtrust.app.requests_to(TRACE_PATH)[-1].headers
+    fresh = run_tap(TAP, {**config, "bypass_cache": True})
+    assert fresh.counts["events"] == 5
+    assert foodtrust.app.requests_to(TRACE_PATH)[-1].headers["x-apicache-bypass"] == "true"
+
+
+def test_malformed_product_id_rejected_before_any_request(foodtrust):
+    config = {
+        **foodtrust.app.demo_config(),
+        "product_ids": [SEED_PRODUCT_ID, "urn:epc:id:sgtin:12345.2017"],
+    }
+    run = run_tap(TAP, config)
+    assert run.returncode == 1
+    assert "'urn:epc:id:sgtin:12345.2017' matches none of the Trace API formats" in run.stderr
+    assert "Traceback" not in run.stderr
+    assert foodtrust.app.requests == []
+    assert run.counts == {}
+
+
+def test_missing_credentials_rejected_before_any_request(foodtrust):
+    run = run_tap(TAP, {"api_url": foodtrust.url, "product_ids": [SEED_PRODUCT_ID]})
+    assert run.returncode == 1
+    assert "Set ift_token, or ibm_cloud_api_key with organization_id" in run.stderr
+    assert foodtrust.app.requests == []
+
+
+def test_unknown_product_id_others_still_sync(foodtrust):
+    unknown = "urn:ibm:ift:product:lot:class:1234567890123.nothing.lot-0"
+    config = foodtrust.app.demo_config()
+    config["product_ids"] = [config["product_ids"][0], unknown, *config["product_ids"][1:]]
+    run = run_tap(TAP, config)
+    assert run.returncode == 1
+    assert run.counts == EXPECTED
+    assert f"Unknown product id {unknown}" in run.stderr
+    assert "1 of 6 product ids failed" in run.stderr
+    assert "The other 5 synced" in run.stderr
+    assert "Traceback" not in run.stderr
+
+
+@pytest.mark.parametrize(
+    "arm",
+    [
+        lambda app: app.faults.status(TRACE_PATH, 429, retry_after=1, times=2),
+        lambda app: app.faults.status(TRACE_PATH, 503, times=2),
+        lambda app: app.faults.status(TRACE_PATH, 500, times=1),
+        lambda app: app.faults.drop(TRACE_PATH, times=1),
+    ],
+    ids=["429-retry-after", "503", "500", "dropped-connection"],
+)
+def test_transient_failures_are_retried_without_loss(foodtrust, arm):
+    arm(foodtrust.app)
+    run = run_tap(TAP, foodtrust.app.demo_config())
+    assert run.returncode == 0, run.stderr
+    assert run.counts == EXPECTED
+    assert foodtrust.app.faults.pending() == 0
