@@ -1,0 +1,1 @@
+"""Singer tap for Scantrust code data, products and scans."""

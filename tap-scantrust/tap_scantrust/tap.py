@@ -1,0 +1,139 @@
+"""tap-scantrust: Scantrust code data, products and scans -> Singer."""
+
+from __future__ import annotations
+
+import sys
+import typing as t
+
+from singer_sdk import Tap
+from singer_sdk import typing as th
+
+from tap_scantrust.errors import ScantrustError
+from tap_scantrust.streams import STREAM_TYPES
+
+
+class TapScantrust(Tap):
+    """Extracts codes (through async search tasks), products and scans."""
+
+    name = "tap-scantrust"
+
+    config_jsonschema = th.PropertiesList(
+        th.Property(
+            "api_url",
+            th.StringType,
+            default="https://api.scantrust.com",
+            title="API URL",
+            description="Scantrust API host (staging: https://api.staging.scantrust.io).",
+        ),
+        th.Property(
+            "uat_token",
+            th.StringType,
+            required=True,
+            secret=True,
+            title="UAT token",
+            description="User access token, sent as 'Authorization: UAT <token>'. Needs "
+            "codes_view (codes), product_view (products) and scans_download (scans).",
+        ),
+        th.Property(
+            "campaign_ids",
+            th.ArrayType(th.IntegerType),
+            required=True,
+            title="Campaign ids",
+            description="Campaigns to extract codes and scans of (one partition each).",
+        ),
+        th.Property(
+            "start_date",
+            th.DateTimeType,
+            title="Start date",
+            description="Earliest change (codes: updated_at; scans: scan time) on a first "
+            "sync. Without it the first sync takes every code and every scan.",
+        ),
+        th.Property(
+            "activation_status",
+            th.IntegerType(allowed_values=[0, 1, 2]),
+            title="Activation status",
+            description="Only codes with this status: 0 inactive, 1 active, 2 blacklisted.",
+        ),
+        th.Property(
+            "product_id",
+            th.IntegerType,
+            title="Product id",
+            description="Only codes of this product (its id, not its SKU).",
+        ),
+        th.Property(
+            "scm_filters",
+            th.ObjectType(additional_properties=th.StringType),
+            title="SCM filters",
+            description="SCM field filters, sent as scm_<key>=<value>, e.g. "
+            '{"intended_market": "zh"}.',
+        ),
+        th.Property(
+            "window_days",
+            th.NumberType,
+            default=30,
+            title="Window (days)",
+            description="Largest updated_at (codes) or scan-time range one request covers.",
+        ),
+        th.Property(
+            "lookback_days",
+            th.NumberType,
+            default=1,
+            title="Lookback (days)",
+            description="Overlap before the codes bookmark on incremental syncs, for late "
+            "changes (re-read codes are upserted, not duplicated).",
+        ),
+        th.Property(
+            "poll_interval_seconds",
+            th.NumberType,
+            default=10,
+            title="Poll interval (seconds)",
+            description="Pause between status polls of the search tasks.",
+        ),
+        th.Property(
+            "job_timeout_seconds",
+            th.NumberType,
+            default=3600,
+            title="Job timeout (seconds)",
+            description="Longest a search task may take before its campaign fails.",
+        ),
+        th.Property(
+            "scm_fields",
+            th.ArrayType(th.StringType),
+            title="SCM fields",
+            description="SCM keys to declare as typed columns inside the scm object (so "
+            "flattening makes them scm__<key> columns). Others are still kept in scm.",
+        ),
+    ).to_dict()
+
+    def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.failures: dict[str, str] = {}
+
+    def discover_streams(self) -> list:
+        return [stream_type(tap=self) for stream_type in STREAM_TYPES]
+
+    def record_failure(self, partition: str, reason: str) -> None:
+        """Log a campaign that failed; the other campaigns go on."""
+        self.logger.error("%s (the other campaigns still sync)", reason)
+        self.failures[partition] = reason
+
+    def sync_all(self) -> None:
+        super().sync_all()
+        if self.failures:
+            listed = "; ".join(self.failures.values())
+            raise ScantrustError(
+                f"{len(self.failures)} campaign sync(s) failed: {listed}. The rest synced; "
+                "failed campaigns keep their bookmarks and are retried next run."
+            )
+
+    @classmethod
+    def invoke(cls, *args: t.Any, **kwargs: t.Any) -> None:
+        try:
+            super().invoke(*args, **kwargs)
+        except ScantrustError as exc:
+            cls.logger.error("%s", exc)
+            sys.exit(1)
+
+
+if __name__ == "__main__":
+    TapScantrust.cli()
