@@ -80,7 +80,10 @@ class CodesStream(ScantrustStream):
             now = dt.datetime.now(dt.UTC).replace(microsecond=0)
             filters = self._filters()
             for context in self.partitions:
-                windows = self._windows(self.get_starting_replication_key_value(context), now)
+                # The SDK only seeds a partition's starting value when that partition
+                # starts; every campaign is planned now, so read the bookmarks directly.
+                bookmark = self.get_context_state(context).get("replication_key_value")
+                windows = self._windows(bookmark, now)
                 self._plan.create(context["campaign_id"], windows, filters)
             created = sum(1 for tasks in self._plan.tasks.values() for task in tasks if task.key)
             self.logger.info("Created %d code search task(s); polling them together", created)
