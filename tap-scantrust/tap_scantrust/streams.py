@@ -8,7 +8,7 @@ import tempfile
 import typing as t
 from pathlib import Path
 
-from singer_sdk.pagination import BaseHATEOASPaginator, BaseOffsetPaginator
+from singer_sdk.pagination import BaseHATEOASPaginator, OffsetPaginator
 from singer_sdk.streams.rest import HTTPRequest, PageContext
 
 from tap_scantrust import schemas
@@ -114,7 +114,7 @@ class CodesStream(ScantrustStream):
             shutil.rmtree(self._workdir, ignore_errors=True)
 
 
-class _ProductsPaginator(BaseOffsetPaginator):
+class _ProductsPaginator(OffsetPaginator):
     def has_more(self, response: requests.Response) -> bool:
         return bool(response.json().get("next"))
 
