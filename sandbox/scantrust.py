@@ -200,7 +200,7 @@ class ScantrustApp(SandboxApp):
             "api_url": self.base_url,
             "uat_token": SANDBOX_TOKEN,
             "campaign_ids": sorted(CAMPAIGNS),
-            "poll_interval_seconds": 0.2,
+            "poll_interval_seconds": 1,
             "scm_fields": ["farm_name", "intended_market"],
         }
 
