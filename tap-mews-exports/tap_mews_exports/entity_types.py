@@ -1,0 +1,17 @@
+"""Mews export entity types and the streams they become."""
+
+STREAM_OF_ENTITY = {
+    "OrderItem": "order_items",
+    "Payment": "payments",
+    "Reservation": "reservations",
+    "Customer": "customers",
+    "Company": "companies",
+    "Bill": "bills",
+    "AvailabilityAdjustment": "availability_adjustments",
+    "AvailabilityBlock": "availability_blocks",
+    "ResourceBlock": "resource_blocks",
+    "LedgerEntry": "ledger_entries",
+}
+ENTITY_OF_STREAM = {stream: entity for entity, stream in STREAM_OF_ENTITY.items()}
+# LedgerEntry is beta and needs posting-date filters: opt in.
+DEFAULT_ENTITY_TYPES = [e for e in STREAM_OF_ENTITY if e != "LedgerEntry"]

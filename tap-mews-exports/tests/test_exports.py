@@ -1,0 +1,202 @@
+"""tap-mews-exports against the Mews stand-in, through real sockets."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import json
+import os
+import signal
+import subprocess
+import time
+
+import requests
+from tap_mews_exports.entity_types import STREAM_OF_ENTITY
+
+from sandbox.mews import ACCESS_TOKEN, CLIENT_TOKEN, ENTITY_COUNTS, MewsApp
+from tests.singer_run import executable, run_tap
+
+TAP = "tap-mews-exports"
+ALL = {STREAM_OF_ENTITY[kind]: count for kind, count in ENTITY_COUNTS.items()}
+
+
+def adds(app, kind=None):
+    calls = app.requests_to(r"/exports/add$")
+    return [c for c in calls if kind is None or json.loads(c.body)["EntityType"] == kind]
+
+
+def test_exact_counts_per_entity_type(mews, config):
+    run = run_tap(TAP, config)
+    assert run.returncode == 0, run.stderr
+    assert run.counts == ALL
+    for stream, rows in run.records.items():
+        assert len({r["Id"] for r in rows}) == len(rows), stream
+    order_item = run.records["order_items"][0]
+    assert set(order_item["Amount"]) >= {"Currency", "NetValue", "GrossValue", "TaxValues"}
+    schema = run.schemas["order_items"]["schema"]["properties"]
+    assert schema["UpdatedUtc"]["format"] == "date-time"
+    assert "number" in schema["Amount"]["properties"]["NetValue"]["type"]
+    assert run.schemas["ledger_entries"]["schema"]["properties"]["PostingDate"]["format"] == "date"
+
+
+def test_unknown_fields_are_kept_and_logged_once(mews, config):
+    run = run_tap(TAP, {**config, "entity_types": ["Company"]})
+    kept = [r for r in run.records["companies"] if r.get("_extra")]
+    assert [r["_extra"] for r in kept] == [{"FieldAddedByMewsLater": {"Note": "kept, not lost"}}]
+    assert run.stderr.count("does not declare: FieldAddedByMewsLater") == 1
+
+
+def test_exports_created_up_front_and_polled_together(mews, config):
+    run = run_tap(TAP, config)
+    assert run.returncode == 0, run.stderr
+    first_download = min(r.at for r in mews.app.requests_to(r"/files/"))
+    early = [r for r in adds(mews.app) if r.at < first_download]
+    assert {json.loads(r.body)["EntityType"] for r in early} == set(ENTITY_COUNTS)
+    polled = [json.loads(r.body)["ExportIds"] for r in mews.app.requests_to(r"/getAll$")]
+    assert max(len(ids) for ids in polled) >= 5  # one getAll for many exports
+
+
+def test_windows_respect_180_days_and_five_minutes(mews, config):
+    run_tap(TAP, {**config, "entity_types": ["Payment"]})
+    windows = [json.loads(r.body)["Filters"]["UpdatedUtc"] for r in adds(mews.app)]
+    bounds = [(parse(w["StartUtc"]), parse(w["EndUtc"])) for w in windows]
+    assert bounds[0][0] == dt.datetime(2024, 1, 1, tzinfo=dt.UTC)
+    for (start, end), (next_start, _) in itertools.pairwise(bounds):
+        assert end - start <= dt.timedelta(days=180)
+        assert next_start == end
+    assert dt.datetime.now(dt.UTC) - bounds[-1][1] >= dt.timedelta(minutes=5)
+
+
+def test_ledger_entries_use_posting_date_windows(mews, config):
+    run = run_tap(TAP, {**config, "entity_types": ["LedgerEntry"]})
+    assert run.counts == {"ledger_entries": 80}
+    body = json.loads(adds(mews.app)[0].body)
+    assert "Filters" not in body
+    assert body["LedgerEntryFilters"]["Posting"]["Start"] == "2024-01-01"
+
+
+def test_incremental_second_run(mews, config):
+    first = run_tap(TAP, config)
+    changed = mews.app.update_entities(
+        "OrderItem", 5, dt.datetime.now(dt.UTC) - dt.timedelta(minutes=10)
+    )
+    second = run_tap(TAP, config, state=first.last_state)
+    assert second.returncode == 0, second.stderr
+    assert {r["Id"] for r in second.records["order_items"]} == set(changed)
+    assert sum(second.counts.values()) == 5
+    bookmark = first.last_state["bookmarks"]["order_items"]["replication_key_value"]
+    later = [json.loads(r.body) for r in adds(mews.app, "OrderItem")][-1]
+    assert later["Filters"]["UpdatedUtc"]["StartUtc"] == bookmark
+
+
+def test_resume_export_created_by_a_killed_run(serve, tmp_path):
+    slow = serve(MewsApp(job_seconds=4))
+    journal = tmp_path / "journal.json"
+    config = {
+        **slow.app.demo_config(),
+        "entity_types": ["Company"],
+        "start_date": (dt.datetime.now(dt.UTC) - dt.timedelta(days=2)).isoformat(),
+        "poll_interval_seconds": 0.2,
+        "journal_path": str(journal),
+    }
+    (tmp_path / "config.json").write_text(json.dumps(config))
+    process = subprocess.Popen(
+        [executable(TAP), "--config", str(tmp_path / "config.json")],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline and not journal.exists():
+        time.sleep(0.05)
+    os.kill(process.pid, signal.SIGKILL)
+    process.wait()
+    recorded = json.loads(journal.read_text())["exports"]["Company"]["export_id"]
+    assert len(adds(slow.app)) == 1
+    run = run_tap(TAP, config)  # no state: only the journal knows the export
+    assert run.returncode == 0, run.stderr
+    assert len(adds(slow.app)) == 1  # resumed, not created again
+    assert f"Resuming Company export {recorded}" in run.stderr
+    assert json.loads(journal.read_text())["exports"] == {}
+
+
+def test_pending_export_without_record_is_waited_for(serve, tmp_path):
+    app = serve(MewsApp(job_seconds=1.5)).app
+    body = {"ClientToken": CLIENT_TOKEN, "AccessToken": ACCESS_TOKEN, "Client": "other run"}
+    other = requests.post(
+        f"{app.base_url}/api/connector/v1/exports/add",
+        json={**body, "EntityType": "Company"},
+        timeout=5,
+    )
+    assert other.status_code == 200
+    config = {
+        **app.demo_config(),
+        "entity_types": ["Company"],
+        "poll_interval_seconds": 0.1,
+        "journal_path": str(tmp_path / "j.json"),
+    }
+    run = run_tap(TAP, config)
+    assert run.returncode == 0, run.stderr
+    assert "still pending; waiting" in run.stderr
+    assert run.counts == {"companies": 10}
+
+
+def test_expired_or_broken_file_is_fetched_again(mews, config):
+    mews.app.faults.status(r"/files/", 403, times=1)  # an expired URL
+    mews.app.faults.drop(r"/files/", times=1)  # a connection cut mid-file
+    mews.app.truncate_next_downloads = 1  # a file whose last line is cut
+    run = run_tap(TAP, {**config, "entity_types": ["OrderItem"]})
+    assert run.returncode == 0, run.stderr
+    assert run.counts == {"order_items": 120}
+    assert run.stderr.count("fetching fresh URLs and retrying that file") == 3
+
+
+def test_failed_and_expired_exports_are_recreated(mews, config):
+    mews.app.fail_next_exports = 1
+    mews.app.expire_next_exports = 1
+    run = run_tap(TAP, {**config, "entity_types": ["Company"]})
+    assert run.returncode == 0, run.stderr
+    assert run.counts == {"companies": 10}
+    assert "ended Failed; creating it again" in run.stderr
+    assert "ended Expired; creating it again" in run.stderr
+
+
+def test_export_failing_too_often_is_a_clear_error(mews, config):
+    mews.app.fail_next_exports = 5
+    run = run_tap(TAP, {**config, "entity_types": ["Company"], "max_export_attempts": 2})
+    assert run.returncode == 1
+    assert "ended Failed 2 time(s); giving up" in run.stderr
+    assert "Traceback" not in run.stderr
+
+
+def test_rate_limited_requests_wait_and_succeed(serve, tmp_path):
+    app = serve(MewsApp(job_seconds=0.1, rate_limit=4, rate_window=1.0)).app
+    config = {
+        **app.demo_config(),
+        "entity_types": ["Company", "Bill"],
+        "poll_interval_seconds": 0.05,
+        "journal_path": str(tmp_path / "j.json"),
+    }
+    run = run_tap(TAP, config)
+    assert run.returncode == 0, run.stderr
+    assert run.counts == {"companies": 10, "bills": 30}
+    assert "HTTP 429" in run.stderr
+
+
+def test_bad_tokens_are_a_clear_error_without_the_tokens(mews, config):
+    run = run_tap(TAP, {**config, "access_token": "WRONG-ACCESS-TOKEN-1234"})
+    assert run.returncode == 1
+    assert "invalid ClientToken/AccessToken" in run.stderr
+    assert "WRONG-ACCESS-TOKEN-1234" not in run.stderr
+    assert CLIENT_TOKEN not in run.stderr
+    assert "Traceback" not in run.stderr
+
+
+def test_unknown_entity_type_rejected_before_any_request(mews, config):
+    run = run_tap(TAP, {**config, "entity_types": ["OrderItem", "Reservations"]})
+    assert run.returncode == 1
+    assert "unknown Mews EntityType ['Reservations']" in run.stderr
+    assert mews.app.requests == []
+
+
+def parse(value: str) -> dt.datetime:
+    return dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
