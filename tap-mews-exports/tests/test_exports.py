@@ -10,6 +10,7 @@ import signal
 import subprocess
 import time
 
+import pytest
 import requests
 from tap_mews_exports.entity_types import STREAM_OF_ENTITY
 
@@ -77,20 +78,25 @@ def test_ledger_entries_use_posting_date_windows(mews, config):
 
 def test_incremental_second_run(mews, config):
     first = run_tap(TAP, config)
-    changed = mews.app.update_entities(
-        "OrderItem", 5, dt.datetime.now(dt.UTC) - dt.timedelta(minutes=10)
-    )
-    second = run_tap(TAP, config, state=first.last_state)
+    state = first.last_state
+    # Changes younger than 5 minutes wait for a later run; pretend run 1 was 30 min ago.
+    now = dt.datetime.now(dt.UTC)
+    bookmark = (now - dt.timedelta(minutes=30)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    state["bookmarks"]["order_items"]["replication_key_value"] = bookmark
+    changed = mews.app.update_entities("OrderItem", 5, now - dt.timedelta(minutes=10))
+    second = run_tap(TAP, config, state=state)
     assert second.returncode == 0, second.stderr
     assert {r["Id"] for r in second.records["order_items"]} == set(changed)
     assert sum(second.counts.values()) == 5
-    bookmark = first.last_state["bookmarks"]["order_items"]["replication_key_value"]
     later = [json.loads(r.body) for r in adds(mews.app, "OrderItem")][-1]
     assert later["Filters"]["UpdatedUtc"]["StartUtc"] == bookmark
 
 
 def test_resume_export_created_by_a_killed_run(serve, tmp_path):
     slow = serve(MewsApp(job_seconds=4))
+    changed = slow.app.update_entities(
+        "Company", 4, dt.datetime.now(dt.UTC) - dt.timedelta(hours=1)
+    )
     journal = tmp_path / "journal.json"
     config = {
         **slow.app.demo_config(),
@@ -110,11 +116,14 @@ def test_resume_export_created_by_a_killed_run(serve, tmp_path):
         time.sleep(0.05)
     os.kill(process.pid, signal.SIGKILL)
     process.wait()
-    recorded = json.loads(journal.read_text())["exports"]["Company"]["export_id"]
+    entry = json.loads(journal.read_text())["exports"]["Company"]
     assert len(adds(slow.app)) == 1
     run = run_tap(TAP, config)  # no state: only the journal knows the export
     assert run.returncode == 0, run.stderr
-    assert len(adds(slow.app)) == 1  # resumed, not created again
+    recorded, window = entry["export_id"], entry["window"]
+    starts = [json.loads(r.body)["Filters"]["UpdatedUtc"]["StartUtc"] for r in adds(slow.app)]
+    assert starts.count(window["start"]) == 1  # that window was resumed, not created again
+    assert sorted(r["Id"] for r in run.records["companies"]) == sorted(changed)
     assert f"Resuming Company export {recorded}" in run.stderr
     assert json.loads(journal.read_text())["exports"] == {}
 
@@ -140,14 +149,22 @@ def test_pending_export_without_record_is_waited_for(serve, tmp_path):
     assert run.counts == {"companies": 10}
 
 
-def test_expired_or_broken_file_is_fetched_again(mews, config):
-    mews.app.faults.status(r"/files/", 403, times=1)  # an expired URL
-    mews.app.faults.drop(r"/files/", times=1)  # a connection cut mid-file
-    mews.app.truncate_next_downloads = 1  # a file whose last line is cut
+@pytest.mark.parametrize(
+    "arm",
+    [
+        lambda app: app.faults.status(r"/files/", 403, times=1),
+        lambda app: app.faults.drop(r"/files/", times=1),
+        lambda app: setattr(app, "truncate_next_downloads", 1),
+    ],
+    ids=["expired-url-403", "connection-cut-mid-file", "truncated-last-line"],
+)
+def test_broken_file_is_fetched_again_from_fresh_urls(mews, config, arm):
+    arm(mews.app)
     run = run_tap(TAP, {**config, "entity_types": ["OrderItem"]})
     assert run.returncode == 0, run.stderr
     assert run.counts == {"order_items": 120}
-    assert run.stderr.count("fetching fresh URLs and retrying that file") == 3
+    assert len({r["Id"] for r in run.records["order_items"]}) == 120
+    assert run.stderr.count("fetching fresh URLs and retrying that file") == 1
 
 
 def test_failed_and_expired_exports_are_recreated(mews, config):
