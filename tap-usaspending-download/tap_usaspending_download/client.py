@@ -1,0 +1,100 @@
+"""HTTP to the USAspending API: JSON calls with retries, and streamed file downloads."""
+
+from __future__ import annotations
+
+import logging
+import tempfile
+import time
+import typing as t
+from pathlib import Path
+
+import requests
+
+from tap_usaspending_download.errors import DownloadError, FilterError, USAspendingError
+
+ATTEMPTS = 6
+CHUNK = 1024 * 1024
+logger = logging.getLogger("tap-usaspending-download.client")
+
+
+class USAspendingClient:
+    def __init__(self, api_url: str, timeout: float = 120) -> None:
+        self.base = api_url.rstrip("/")
+        self.timeout = timeout
+        self.session = requests.Session()
+        self.session.headers["User-Agent"] = "tap-usaspending-download"
+
+    def call(self, method: str, path: str, **kwargs: t.Any) -> dict[str, t.Any]:
+        """A JSON API call; 5xx, 429 and dropped connections are retried."""
+        url = f"{self.base}{path}"
+        for attempt in range(ATTEMPTS):
+            try:
+                response = self.session.request(method, url, timeout=self.timeout, **kwargs)
+            except requests.RequestException as exc:
+                self._pause(attempt, f"{path}: connection error ({exc})", None)
+                continue
+            if response.status_code == 429 or response.status_code >= 500:
+                self._pause(attempt, f"{path}: HTTP {response.status_code}", response)
+                continue
+            if response.status_code in (400, 422):
+                raise FilterError(
+                    f"USAspending refused the request to {path} (HTTP {response.status_code}): "
+                    f"{_detail(response)}. Check the filters setting."
+                )
+            if response.status_code >= 400:
+                raise USAspendingError(
+                    f"USAspending answered HTTP {response.status_code} for {path}: "
+                    f"{_detail(response)}"
+                )
+            try:
+                return response.json()
+            except ValueError as exc:
+                raise USAspendingError(f"USAspending answered {path} with non-JSON") from exc
+        raise USAspendingError(f"USAspending kept failing on {path} after {ATTEMPTS} attempts")
+
+    def fetch(self, url: str, workdir: Path) -> Path:
+        """Stream a file to disk (retrying a broken transfer from the start)."""
+        for attempt in range(ATTEMPTS):
+            handle = tempfile.NamedTemporaryFile(dir=workdir, suffix=".zip", delete=False)  # noqa: SIM115
+            path = Path(handle.name)
+            try:
+                with handle, self.session.get(url, stream=True, timeout=(10, 600)) as response:
+                    if response.status_code != 200:
+                        raise DownloadError(f"HTTP {response.status_code} for {url}")
+                    expected = response.headers.get("Content-Length")
+                    written = 0
+                    for chunk in response.iter_content(CHUNK):
+                        handle.write(chunk)
+                        written += len(chunk)
+                if expected is not None and int(expected) != written:
+                    raise requests.ConnectionError(f"got {written} of {expected} bytes")
+                return path
+            except requests.RequestException as exc:
+                path.unlink(missing_ok=True)
+                self._pause(attempt, f"download broke ({exc})", None)
+            except DownloadError:
+                path.unlink(missing_ok=True)
+                raise
+        raise DownloadError(f"Could not download {url} after {ATTEMPTS} attempts")
+
+    @staticmethod
+    def _pause(attempt: int, what: str, response: requests.Response | None) -> None:
+        if attempt == ATTEMPTS - 1:
+            return
+        wait = 2.0**attempt
+        if response is not None and response.headers.get("Retry-After", "").isdigit():
+            wait = float(response.headers["Retry-After"])
+        logger.warning(
+            "%s; retrying in %.0f s (attempt %d of %d)", what, wait, attempt + 1, ATTEMPTS
+        )
+        time.sleep(wait)
+
+
+def _detail(response: requests.Response) -> str:
+    try:
+        body = response.json()
+    except ValueError:
+        return (response.text or response.reason or "")[:300]
+    if isinstance(body, dict) and body.get("detail"):
+        return str(body["detail"])
+    return str(body)[:300]
