@@ -1,0 +1,187 @@
+"""tap-scanalytics: Scanalytics query API -> Singer."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import sys
+import typing as t
+from functools import cached_property
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from singer_sdk import Tap
+from singer_sdk import typing as th
+from singer_sdk.exceptions import ConfigValidationError
+
+from tap_scanalytics.auth import ScanalyticsAuthenticator
+from tap_scanalytics.errors import ScanalyticsError
+from tap_scanalytics.ratelimit import SlidingWindowLimiter
+from tap_scanalytics.streams import STREAM_TYPES
+
+
+class TapScanalytics(Tap):
+    """Extracts the user, deployments, arrays and visit aggregates from Scanalytics."""
+
+    name = "tap-scanalytics"
+
+    config_jsonschema = th.PropertiesList(
+        th.Property(
+            "api_url",
+            th.StringType,
+            default="https://query.scanalyticsinc.com",
+            title="API URL",
+            description="Scanalytics query API host.",
+        ),
+        th.Property(
+            "client_id",
+            th.StringType,
+            required=True,
+            title="Client id",
+            description="OAuth2 client id.",
+        ),
+        th.Property(
+            "client_secret",
+            th.StringType,
+            secret=True,
+            title="Client secret",
+            description="OAuth2 client secret (client_credentials grant).",
+        ),
+        th.Property(
+            "username", th.StringType, title="Username", description="User for the password grant."
+        ),
+        th.Property(
+            "password",
+            th.StringType,
+            secret=True,
+            title="Password",
+            description="Password for the password grant.",
+        ),
+        th.Property(
+            "refresh_token",
+            th.StringType,
+            secret=True,
+            title="Refresh token",
+            description="A refresh token to start from (single use; the tap stores "
+            "each new one in token_cache_path and prefers it next run).",
+        ),
+        th.Property(
+            "token_cache_path",
+            th.StringType,
+            title="Token cache path",
+            description="File (mode 0600) holding the newest rotated refresh token. "
+            "Keep it between runs when using refresh tokens.",
+        ),
+        th.Property(
+            "start_date",
+            th.DateTimeType,
+            title="Start date",
+            description="First bucket of the first sync (default: 7 days ago).",
+        ),
+        th.Property(
+            "bucket",
+            th.StringType,
+            default="1h",
+            title="Bucket",
+            description="Aggregation bucket: <number><m|h|d>, e.g. 15m, 1h, 1d.",
+        ),
+        th.Property(
+            "timezone",
+            th.StringType,
+            default="UTC",
+            title="Time zone",
+            description="IANA zone the buckets are cut in (stored as UTC).",
+        ),
+        th.Property(
+            "array_keys",
+            th.ArrayType(th.StringType),
+            title="Array keys",
+            description="Arrays to aggregate (default: every array of every deployment).",
+        ),
+        th.Property(
+            "requests_per_minute",
+            th.IntegerType,
+            default=180,
+            title="Requests per minute",
+            description="Client-side budget per minute (API limit: 180).",
+        ),
+        th.Property(
+            "requests_per_hour",
+            th.IntegerType,
+            default=1200,
+            title="Requests per hour",
+            description="Client-side budget per hour (API limit: 1200).",
+        ),
+    ).to_dict()
+
+    def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.failures: dict[str, str] = {}
+
+    def discover_streams(self) -> list:
+        return [cls(tap=self) for cls in STREAM_TYPES]
+
+    @cached_property
+    def run_started(self) -> dt.datetime:
+        return dt.datetime.now(dt.UTC)
+
+    @cached_property
+    def end_bound(self) -> dt.datetime:
+        """Buckets starting at or after this are left for a later run."""
+        if not self.config.get("end_date"):
+            return self.run_started
+        end = dt.datetime.fromisoformat(self.config["end_date"].replace("Z", "+00:00"))
+        return end if end.tzinfo else end.replace(tzinfo=dt.UTC)
+
+    @cached_property
+    def authenticator(self) -> ScanalyticsAuthenticator:
+        return ScanalyticsAuthenticator(self.config)
+
+    @cached_property
+    def limiter(self) -> SlidingWindowLimiter:
+        return SlidingWindowLimiter(
+            [
+                (int(self.config["requests_per_minute"]), 60.0),
+                (int(self.config["requests_per_hour"]), 3600.0),
+            ]
+        )
+
+    def array_keys(self) -> list[str]:
+        if self.config.get("array_keys"):
+            return list(self.config["array_keys"])
+        return [row["key"] for row in self.streams["arrays"].get_records(None)]
+
+    def record_failure(self, array_key: str, reason: str) -> None:
+        self.logger.error("%s (the other arrays still sync)", reason)
+        self.failures[array_key] = reason
+
+    def check_settings(self) -> None:
+        errors = []
+        try:
+            ZoneInfo(self.config.get("timezone", "UTC"))
+        except (ZoneInfoNotFoundError, ValueError):
+            errors.append(f"timezone: unknown IANA zone {self.config.get('timezone')!r}")
+        if not re.fullmatch(r"\d+[mhd]", self.config.get("bucket", "1h")):
+            errors.append("bucket: use <number><m|h|d>, e.g. 15m, 1h or 1d")
+        if errors:
+            raise ConfigValidationError("Invalid configuration", errors=errors)
+
+    def sync_all(self) -> None:
+        self.check_settings()
+        super().sync_all()
+        if self.failures:
+            raise ScanalyticsError(
+                f"{len(self.failures)} array(s) failed: {'; '.join(self.failures.values())}. "
+                "The other arrays synced."
+            )
+
+    @classmethod
+    def invoke(cls, *args: t.Any, **kwargs: t.Any) -> None:
+        try:
+            super().invoke(*args, **kwargs)
+        except ScanalyticsError as exc:
+            cls.logger.error("%s", exc)
+            sys.exit(1)
+
+
+if __name__ == "__main__":
+    TapScanalytics.cli()
