@@ -19,6 +19,7 @@ from tap_mews_exports.errors import MewsError
 from tap_mews_exports.exports import ExportCoordinator
 from tap_mews_exports.journal import ExportJournal
 from tap_mews_exports.ratelimit import SlidingWindowLimiter
+from tap_mews_exports.speed import WRITER
 from tap_mews_exports.streams import STREAM_TYPES
 
 
@@ -33,6 +34,7 @@ class TapMewsExports(Tap):
     """Extracts Mews entities through the asynchronous exports API."""
 
     name = "tap-mews-exports"
+    message_writer_class = WRITER
 
     config_jsonschema = th.PropertiesList(
         th.Property(

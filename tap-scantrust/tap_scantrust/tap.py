@@ -9,6 +9,7 @@ from singer_sdk import Tap
 from singer_sdk import typing as th
 
 from tap_scantrust.errors import ScantrustError
+from tap_scantrust.speed import WRITER
 from tap_scantrust.streams import STREAM_TYPES
 
 
@@ -16,6 +17,7 @@ class TapScantrust(Tap):
     """Extracts codes (through async search tasks), products and scans."""
 
     name = "tap-scantrust"
+    message_writer_class = WRITER
 
     config_jsonschema = th.PropertiesList(
         th.Property(

@@ -14,6 +14,7 @@ from singer_sdk import typing as th
 from tap_usaspending_download.client import USAspendingClient
 from tap_usaspending_download.downloads import DownloadManager, Window
 from tap_usaspending_download.errors import USAspendingError
+from tap_usaspending_download.speed import WRITER
 from tap_usaspending_download.streams import STREAM_TYPES, DownloadFileStream
 
 
@@ -21,6 +22,7 @@ class TapUSAspendingDownload(Tap):
     """Extracts award summaries, transactions and subawards from USAspending downloads."""
 
     name = "tap-usaspending-download"
+    message_writer_class = WRITER
 
     config_jsonschema = th.PropertiesList(
         th.Property(

@@ -1,0 +1,1 @@
+"""Benchmark: throughput and peak memory of the bulk-export taps (python -m bench)."""
