@@ -8,6 +8,7 @@ facility shows up in several traces.
 
 from __future__ import annotations
 
+import base64
 import copy
 import json
 import random
@@ -37,13 +38,26 @@ class FoodTrustApp(SandboxApp):
     default_port = 8701
     provider = True
 
-    def __init__(self, *, token_seconds: float = 3600.0, **kwargs: t.Any) -> None:
+    def __init__(
+        self,
+        *,
+        token_seconds: float = 3600.0,
+        revoke_tokens_after: int | None = None,
+        **kwargs: t.Any,
+    ) -> None:
+        """``token_seconds``: lifetime of an exchanged Food Trust token (the IAM token
+        keeps IBM's hour, so a tap must read the Food Trust token's own ``exp``).
+        ``revoke_tokens_after``: revoke every exchanged token once that many traces
+        were answered, so the next trace request gets a genuine 401."""
         super().__init__(**kwargs)
         self.token_seconds = token_seconds
+        self.revoke_tokens_after = revoke_tokens_after
         self.api_keys = {SANDBOX_API_KEY: SANDBOX_ORG_ID}
         self.static_tokens = {SANDBOX_STATIC_TOKEN}
-        self._iam_tokens: dict[str, str] = {}  # IAM access token -> org of its API key
+        self.iam_answers: dict[str, tuple[str, dict[str, t.Any]]] = {}  # token -> (org, JSON)
         self._onboarding_tokens: dict[str, float] = {}  # token -> expiry (epoch)
+        self.issued_secrets: list[str] = []  # every token handed out (tests grep for them)
+        self._traces_answered = 0
         self.traces: dict[str, dict[str, t.Any]] = build_traces(self.seed)
         self._cache: dict[str, dict[str, t.Any]] = {}  # what a non-bypassing caller gets
         self.refused_requests = 0  # Trace API calls answered 401
@@ -83,6 +97,12 @@ class FoodTrustApp(SandboxApp):
     # -- IAM ---------------------------------------------------------------------
     @route("POST", r"/identity/token")
     def iam_token(self, request: Request) -> Response:
+        if not (request.header("content-type") or "").startswith(
+            "application/x-www-form-urlencoded"
+        ):
+            raise HTTPError(
+                400, {"errorCode": "BXNIM0109E", "errorMessage": "Property missing or empty"}
+            )
         form = request.form()
         if form.get("grant_type") != IAM_GRANT:
             raise HTTPError(400, {"errorCode": "BXNIM0103E", "errorMessage": "Unsupported grant"})
@@ -93,32 +113,41 @@ class FoodTrustApp(SandboxApp):
                 {"errorCode": "BXNIM0415E", "errorMessage": "Provided API key could not be found."},
             )
         token = f"iam-{secrets.token_hex(12)}"
-        with self.lock:
-            self._iam_tokens[token] = org
         now = int(time.time())
-        return Response.json(
-            {
-                "access_token": token,
-                "refresh_token": "not_supported",
-                "token_type": "Bearer",
-                "expires_in": max(1, int(self.token_seconds)),
-                "expiration": now + max(1, int(self.token_seconds)),
-                "scope": "ibm openid",
-            }
-        )
+        answer = {
+            "access_token": token,
+            "refresh_token": "not_supported",
+            "ims_user_id": 4242,
+            "token_type": "Bearer",
+            "expires_in": 3600,
+            "expiration": now + 3600,
+            "scope": "ibm openid",
+        }
+        with self.lock:
+            self.iam_answers[token] = (org, answer)
+            self.issued_secrets.append(token)
+        return Response.json(answer)
 
     @route("POST", r"/ift/api/identity-proxy/exchange_token/v1/organization/(?P<org>[^/]+)")
     def exchange(self, request: Request) -> Response:
-        iam = request.json() or {}
+        if not (request.header("content-type") or "").startswith("application/json"):
+            raise HTTPError(400, {"message": "The IAM token must be posted as JSON"})
+        iam = request.json()
+        token = iam.get("access_token") if isinstance(iam, dict) else None
         with self.lock:
-            org = self._iam_tokens.get(str(iam.get("access_token", "")))
-        if org is None:
+            org, issued = self.iam_answers.get(str(token), (None, None))
+        if issued is None:
             raise HTTPError(401, {"message": "Invalid IAM token"})
+        if iam != issued:  # the documented contract: the IAM answer, whole and unchanged
+            raise HTTPError(400, {"message": "The body must be the whole IAM token response"})
         if org != request.params["org"]:
             raise HTTPError(403, {"message": "The API key does not belong to this organization"})
-        token = f"ift-{secrets.token_hex(16)}"
+        expiry = time.time() + self.token_seconds
+        # exp to the millisecond (JWT NumericDate allows fractions): tests use 1 s tokens
+        token = _jwt({"iss": "ift-sandbox", "org": org, "exp": round(expiry, 3)})
         with self.lock:
-            self._onboarding_tokens[token] = time.time() + self.token_seconds
+            self._onboarding_tokens[token] = expiry
+            self.issued_secrets.append(token)
         return Response.json({"onboarding_token": token})
 
     # -- Trace API -----------------------------------------------------------------
@@ -138,6 +167,9 @@ class FoodTrustApp(SandboxApp):
             else:
                 cache_state = "HIT"
             body = {product_id: self._cache[product_id], "x-version": "1.0.0"}
+            self._traces_answered += 1
+            if self._traces_answered == self.revoke_tokens_after:
+                self._onboarding_tokens.clear()
         return Response.json(body, **{"X-ApiCache": cache_state})
 
     def _authorize(self, request: Request) -> None:
@@ -276,6 +308,16 @@ def _generated_trace(
             "productInstances": [{"source": lot, "target": product_id} for lot, _ in input_lots],
         },
     }
+
+
+def _jwt(claims: dict[str, t.Any]) -> str:
+    """A JWT-shaped token (unsigned: only its ``exp`` claim matters to a client)."""
+
+    def part(value: dict[str, t.Any]) -> str:
+        return base64.urlsafe_b64encode(json.dumps(value).encode()).rstrip(b"=").decode()
+
+    claims = {**claims, "jti": secrets.token_hex(8)}
+    return f"{part({'alg': 'none', 'typ': 'JWT'})}.{part(claims)}.{secrets.token_hex(16)}"
 
 
 def _uuid(rng: random.Random) -> str:

@@ -5,13 +5,19 @@ from __future__ import annotations
 import re
 
 # <CompanyPrefix>.<ItemRef>.<Lot or Serial>: the EPC forms carry 13 digits in the
-# first two parts together; the IFT forms take a company prefix and free references.
+# first two parts together (a GS1 company prefix is 6 to 12 of them) and a lot or
+# serial of up to 20 characters; the IFT forms take a numeric company prefix, an item
+# reference without dots, then the lot or serial. URNs are printable ASCII, no spaces.
+_TEXT = r"[!-~]"  # one printable ASCII character
+_TEXT_NO_DOT = r"[!-\-/-~]"  # the same without "."
 FORMATS: dict[str, re.Pattern[str]] = {
-    "EPC LGTIN": re.compile(r"urn:epc:class:lgtin:(\d{6,12})\.(\d{1,7})\.([!-~]{1,20})"),
-    "EPC SGTIN": re.compile(r"urn:epc:id:sgtin:(\d{6,12})\.(\d{1,7})\.([!-~]{1,20})"),
-    "IFT product with lot": re.compile(r"urn:ibm:ift:product:lot:class:(\d+)\.([^.\s]+)\.(\S+)"),
+    "EPC LGTIN": re.compile(rf"urn:epc:class:lgtin:(\d{{6,12}})\.(\d{{1,7}})\.({_TEXT}{{1,20}})"),
+    "EPC SGTIN": re.compile(rf"urn:epc:id:sgtin:(\d{{6,12}})\.(\d{{1,7}})\.({_TEXT}{{1,20}})"),
+    "IFT product with lot": re.compile(
+        rf"urn:ibm:ift:product:lot:class:(\d+)\.({_TEXT_NO_DOT}+)\.({_TEXT}+)"
+    ),
     "IFT product with serial": re.compile(
-        r"urn:ibm:ift:product:serial:obj:(\d+)\.([^.\s]+)\.(\S+)"
+        rf"urn:ibm:ift:product:serial:obj:(\d+)\.({_TEXT_NO_DOT}+)\.({_TEXT}+)"
     ),
 }
 

@@ -4,8 +4,6 @@ makes exactly one Trace API call per product id whatever is selected."""
 
 from __future__ import annotations
 
-import email.utils
-import time
 import typing as t
 from http import HTTPStatus
 
@@ -16,6 +14,7 @@ from singer_sdk.streams import RESTStream
 
 from tap_foodtrust_trace import parse, schemas
 from tap_foodtrust_trace.errors import AuthenticationError, TraceRequestError, UnknownProductError
+from tap_foodtrust_trace.retry_after import retry_after_seconds
 
 if t.TYPE_CHECKING:
     from singer_sdk.helpers.types import Context
@@ -54,7 +53,7 @@ class TracesStream(RESTStream):
 
     @property
     def partitions(self) -> list[dict[str, str]]:
-        return [{"trace_product_id": pid} for pid in self.config["product_ids"]]
+        return [{"trace_product_id": pid} for pid in self._tap.product_ids]
 
     def get_url_params(self, context: Context | None, next_page_token: t.Any) -> dict[str, t.Any]:
         return {"productId": context["trace_product_id"]}
@@ -78,6 +77,12 @@ class TracesStream(RESTStream):
             ) from exc
         if not isinstance(payload, dict):
             raise TraceRequestError(f"The trace of {product_id} is not a JSON object.")
+        if product_id not in payload:
+            self.logger.warning(
+                "The trace answer for %s is not keyed by that id (keys: %s)",
+                product_id,
+                ", ".join(sorted(payload)) or "none",
+            )
         trace = parse.trace_body(payload, product_id)
         self.current = (product_id, trace)
         yield parse.summary(product_id, payload, trace)
@@ -127,7 +132,7 @@ class TracesStream(RESTStream):
             attempt = 0
             exception = yield  # type: ignore[misc]
             while True:
-                delay = _retry_after(exception)
+                delay = retry_after_seconds(getattr(exception, "response", None))
                 if delay is None:
                     delay = 0.0 if _is_token_renewal(exception) else float(2**attempt)
                 attempt += 1
@@ -160,20 +165,6 @@ def _product_id_of(response: requests.Response) -> str:
 
     values = parse_qs(urlsplit(response.request.url or "").query).get("productId", [""])
     return values[0]
-
-
-def _retry_after(exception: BaseException | None) -> float | None:
-    response = getattr(exception, "response", None)
-    if response is None:
-        return None
-    value = response.headers.get("Retry-After")
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        parsed = email.utils.parsedate_to_datetime(value)
-        return max(0.0, parsed.timestamp() - time.time()) if parsed else None
 
 
 def _is_token_renewal(exception: BaseException | None) -> bool:

@@ -15,6 +15,9 @@ from tap_foodtrust_trace.errors import FoodTrustError
 from tap_foodtrust_trace.product_ids import EXAMPLES, invalid_product_ids
 from tap_foodtrust_trace.streams import STREAM_TYPES
 
+if t.TYPE_CHECKING:
+    import click
+
 
 class TapFoodTrustTrace(Tap):
     """Extracts the trace graph (events, facilities, products ...) of product ids."""
@@ -80,9 +83,11 @@ class TapFoodTrustTrace(Tap):
         ),
     ).to_dict()
 
-    def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
-        super().__init__(*args, **kwargs)
+    def __init__(self, *args: t.Any, validate_config: bool = True, **kwargs: t.Any) -> None:
         self.failures: dict[str, str] = {}
+        super().__init__(*args, validate_config=validate_config, **kwargs)
+        if validate_config:  # sync and --test; discovery needs no product ids or credentials
+            self.check_settings()
 
     def discover_streams(self) -> list:
         return [stream_type(tap=self) for stream_type in STREAM_TYPES]
@@ -98,10 +103,15 @@ class TapFoodTrustTrace(Tap):
             organization_id=self.config["organization_id"],
         )
 
+    @property
+    def product_ids(self) -> list[str]:
+        """The configured ids, each once (a repeated id would be traced twice)."""
+        return list(dict.fromkeys(self.config.get("product_ids") or []))
+
     def check_settings(self) -> None:
         """Refuse a config that cannot work, before any request."""
         errors = []
-        bad = invalid_product_ids(self.config.get("product_ids") or [])
+        bad = invalid_product_ids(self.product_ids)
         for product_id in bad:
             errors.append(
                 f"product_ids: {product_id!r} matches none of the Trace API formats "
@@ -126,10 +136,9 @@ class TapFoodTrustTrace(Tap):
         self.failures[product_id] = reason
 
     def sync_all(self) -> None:
-        self.check_settings()
         super().sync_all()
         if self.failures:
-            total = len(self.config["product_ids"])
+            total = len(self.product_ids)
             listed = "; ".join(self.failures.values())
             raise FoodTrustError(
                 f"{len(self.failures)} of {total} product ids failed: {listed}. "
@@ -143,6 +152,20 @@ class TapFoodTrustTrace(Tap):
         except FoodTrustError as exc:
             cls.logger.error("%s", exc)
             sys.exit(1)
+
+    @classmethod
+    def cb_test(cls, ctx: click.Context, param: click.Option, value: str) -> None:
+        """``--test`` runs outside ``invoke``: give its errors the same clean exit."""
+        try:
+            super().cb_test(ctx, param, value)
+        except ConfigValidationError as exc:
+            for error in exc.errors:
+                cls.logger.error("%s", error)
+            cls.logger.error("Config validation failed")
+            ctx.exit(1)
+        except FoodTrustError as exc:
+            cls.logger.error("%s", exc)
+            ctx.exit(1)
 
 
 if __name__ == "__main__":

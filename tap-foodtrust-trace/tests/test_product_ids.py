@@ -32,6 +32,13 @@ def test_documented_examples_are_accepted(product_id, kind):
         "urn:ibm:ift:product:class:999999999999.mango",  # a product class, not an instance
         "urn:ibm:ift:product:lot:class:abc.product.lot",  # prefix not digits
         "urn:ibm:ift:location:loc:999999999999.farm-1",
+        "urn:epc:class:lgtin:0614141.107346.123456789012345678901",  # lot over 20 characters
+        "urn:epc:id:sgtin:0614141.107346.",  # empty serial
+        "urn:epc:id:sgtin:06141.41073460.2017",  # 13 digits, but a 5-digit company prefix
+        "urn:ibm:ift:product:lot:class:1234567890123.product-123",  # no lot
+        "urn:ibm:ift:product:lot:class:1234567890123.café.lot4",  # not ASCII
+        "urn:ibm:ift:product:serial:obj:1234567890123.item.serial 4",  # space
+        "urn:ibm:ift:product:serial:obj:1234567890123..serial-4",  # empty item reference
     ],
 )
 def test_malformed_ids_are_rejected(product_id):

@@ -233,3 +233,153 @@ def test_transient_failures_are_retried_without_loss(foodtrust, arm):
     assert run.returncode == 0, run.stderr
     assert run.counts == EXPECTED
     assert foodtrust.app.faults.pending() == 0
+
+
+# The seed's sliced-mango trace alone: what is missing when it fails.
+SEED_TRACE_COUNTS = {
+    "traces": 1,
+    "events": 4,
+    "facilities": 4,
+    "payloads": 1,
+    "product_instances": 3,
+    "products": 2,
+    "sequences": 8,
+}
+
+
+def test_every_row_carries_the_id_it_was_traced_from(foodtrust):
+    config = foodtrust.app.demo_config()
+    run = run_tap(TAP, config)
+    assert run.returncode == 0, run.stderr
+    for stream, rows in run.records.items():
+        per_trace = {pid: 0 for pid in config["product_ids"]}
+        for row in rows:
+            per_trace[row["trace_product_id"]] += 1  # a KeyError means a foreign id
+        assert set(per_trace.values()) == {EXPECTED[stream] // 5}, stream
+
+
+def test_traces_stream_summarises_each_trace(foodtrust):
+    run = run_tap(TAP, foodtrust.app.demo_config())
+    rows = {r["trace_product_id"]: r for r in run.records["traces"]}
+    assert list(rows) == foodtrust.app.demo_config()["product_ids"]
+    assert rows[SEED_PRODUCT_ID] == {
+        "trace_product_id": SEED_PRODUCT_ID,
+        "x_version": "1.0.0",
+        "event_count": 4,
+        "facility_count": 4,
+        "payload_count": 1,
+        "product_instance_count": 3,
+        "product_count": 2,
+        "sequence_count": 8,
+    }
+    assert run.schemas["traces"]["key_properties"] == ["trace_product_id"]
+
+
+def test_sequences_one_row_per_edge_with_its_kind(foodtrust):
+    config = {**foodtrust.app.demo_config(), "product_ids": [SEED_PRODUCT_ID]}
+    run = run_tap(TAP, config)
+    edges = {(r["kind"], r["source"], r["target"]) for r in run.records["sequences"]}
+    loc = "urn:ibm:ift:location:loc:"
+    lot = "urn:ibm:ift:product:lot:class:999999999999."
+    assert edges == {
+        ("events", "urn:uuid:c50240fc-4df3-4d34-bd16-36031bf8b2a5", TRANSFORM_EVENT),
+        ("events", "urn:uuid:b3b8ee28-58cb-4f26-9ad5-f27b27cb89d6", TRANSFORM_EVENT),
+        ("events", TRANSFORM_EVENT, "urn:uuid:e207acb5-139b-4813-98bf-b275775e499f"),
+        ("facilities", f"{loc}999999999999.farm-1", f"{loc}999999999999.factory-1"),
+        ("facilities", f"{loc}999999999999.farm-2", f"{loc}999999999999.factory-1"),
+        ("facilities", f"{loc}999999999999.factory-1", f"{loc}5555555555555.store-1"),
+        ("product_instances", f"{lot}mango.lot-1", f"{lot}sliced-mango.lot-2"),
+        ("product_instances", f"{lot}mango.lot-2", f"{lot}sliced-mango.lot-2"),
+    }
+    assert run.schemas["sequences"]["key_properties"] == [
+        "trace_product_id",
+        "kind",
+        "source",
+        "target",
+    ]
+
+
+TRANSFORM_EVENT = "urn:uuid:7d87bbfd-e9b0-49ee-9c04-d2938f6138f8"
+
+
+def test_selecting_one_section_still_one_request_per_id(foodtrust):
+    from tap_foodtrust_trace.tap import TapFoodTrustTrace
+
+    config = foodtrust.app.demo_config()
+    catalog = TapFoodTrustTrace(config=config, validate_config=False).catalog_dict
+    for entry in catalog["streams"]:
+        for metadata in entry["metadata"]:
+            if metadata["breadcrumb"] == []:
+                metadata["metadata"]["selected"] = entry["tap_stream_id"] == "events"
+    run = run_tap(TAP, config, catalog=catalog)
+    assert run.returncode == 0, run.stderr
+    assert run.counts == {"events": 20}
+    assert len(foodtrust.app.requests_to(TRACE_PATH)) == 5
+
+
+def test_repeated_product_id_is_traced_once(foodtrust):
+    config = {**foodtrust.app.demo_config(), "product_ids": [SEED_PRODUCT_ID] * 2}
+    run = run_tap(TAP, config)
+    assert run.returncode == 0, run.stderr
+    assert run.counts == SEED_TRACE_COUNTS
+    assert len(foodtrust.app.requests_to(TRACE_PATH)) == 1
+
+
+def test_retry_after_is_honoured(foodtrust):
+    foodtrust.app.faults.status(TRACE_PATH, 429, retry_after=1.5, times=1)
+    config = {**foodtrust.app.demo_config(), "product_ids": [SEED_PRODUCT_ID]}
+    run = run_tap(TAP, config)
+    assert run.returncode == 0, run.stderr
+    refused, retried = foodtrust.app.requests_to(TRACE_PATH)
+    assert 1.5 <= retried.at - refused.at < 4
+
+
+def test_retries_exhausted_fail_that_id_only(foodtrust):
+    # 6 tries, all answered 429 (Retry-After: 0): the seed id fails, the others sync.
+    foodtrust.app.faults.status(TRACE_PATH, 429, retry_after=0, times=6)
+    run = run_tap(TAP, foodtrust.app.demo_config())
+    assert run.returncode == 1
+    assert run.counts == {k: EXPECTED[k] - SEED_TRACE_COUNTS[k] for k in EXPECTED}
+    assert SEED_PRODUCT_ID not in {r["trace_product_id"] for r in run.records["events"]}
+    assert "Gave up after retries: HTTP 429 for " + SEED_PRODUCT_ID in run.stderr
+    assert "1 of 5 product ids failed" in run.stderr
+    assert "Traceback" not in run.stderr
+    assert len(foodtrust.app.requests_to(TRACE_PATH)) == 6 + 4
+
+
+def test_malformed_product_id_rejected_in_test_mode_too(foodtrust):
+    config = {**foodtrust.app.demo_config(), "product_ids": ["urn:epc:class:lgtin:12.3.x"]}
+    run = run_tap(TAP, config, args=["--test"])
+    assert run.returncode == 1
+    assert "'urn:epc:class:lgtin:12.3.x' matches none of the Trace API formats" in run.stderr
+    assert "Traceback" not in run.stderr
+    assert foodtrust.app.requests == []
+
+
+def test_bypass_false_sends_no_header(foodtrust):
+    config = {**foodtrust.app.demo_config(), "bypass_cache": False}
+    run = run_tap(TAP, config)
+    assert run.returncode == 0, run.stderr
+    requests = foodtrust.app.requests_to(TRACE_PATH)
+    assert len(requests) == 5
+    assert all("x-apicache-bypass" not in r.headers for r in requests)
+    bypassed = run_tap(TAP, {**config, "bypass_cache": True})
+    assert bypassed.returncode == 0, bypassed.stderr
+    headers = [r.headers.get("x-apicache-bypass") for r in foodtrust.app.requests_to(TRACE_PATH)]
+    assert headers[5:] == ["true"] * 5
+    assert all("x-apicache-bypass" not in r.headers for r in foodtrust.app.requests_to("token"))
+
+
+def test_connection_test_mode(foodtrust):
+    ok = run_tap(TAP, foodtrust.app.demo_config(), args=["--test"])
+    assert ok.returncode == 0, ok.stderr
+    assert len(foodtrust.app.requests_to(TRACE_PATH)) >= 1
+    refused = run_tap(
+        TAP,
+        {"api_url": foodtrust.url, "ift_token": "stale-7781", "product_ids": [SEED_PRODUCT_ID]},
+        args=["--test"],
+    )
+    assert refused.returncode == 1
+    assert "refused the token (HTTP 401)" in refused.stderr
+    assert "Traceback" not in refused.stderr
+    assert "stale-7781" not in refused.stderr
