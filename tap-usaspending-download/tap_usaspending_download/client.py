@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import logging
+import re
 import tempfile
 import time
 import typing as t
+import zipfile
 from pathlib import Path
 
 import requests
@@ -38,8 +40,7 @@ class USAspendingClient:
                 continue
             if response.status_code in (400, 422):
                 raise FilterError(
-                    f"USAspending refused the request to {path} (HTTP {response.status_code}): "
-                    f"{_detail(response)}. Check the filters setting."
+                    _refusal(path, response, (kwargs.get("json") or {}).get("filters") or {})
                 )
             if response.status_code >= 400:
                 raise USAspendingError(
@@ -53,29 +54,36 @@ class USAspendingClient:
         raise USAspendingError(f"USAspending kept failing on {path} after {ATTEMPTS} attempts")
 
     def fetch(self, url: str, workdir: Path) -> Path:
-        """Stream a file to disk (retrying a broken transfer from the start)."""
+        """Stream a file to disk; a broken or cut transfer, 429 and 5xx start it again."""
         for attempt in range(ATTEMPTS):
             handle = tempfile.NamedTemporaryFile(dir=workdir, suffix=".zip", delete=False)  # noqa: SIM115
             path = Path(handle.name)
             try:
                 with handle, self.session.get(url, stream=True, timeout=(10, 600)) as response:
+                    if response.status_code == 429 or response.status_code >= 500:
+                        raise _RetryableError(f"HTTP {response.status_code}", response)
                     if response.status_code != 200:
-                        raise DownloadError(f"HTTP {response.status_code} for {url}")
+                        raise DownloadError(
+                            f"The download file answered HTTP {response.status_code} "
+                            f"({_detail(response)})"
+                        )
                     expected = response.headers.get("Content-Length")
                     written = 0
                     for chunk in response.iter_content(CHUNK):
                         handle.write(chunk)
                         written += len(chunk)
                 if expected is not None and int(expected) != written:
-                    raise requests.ConnectionError(f"got {written} of {expected} bytes")
+                    raise _RetryableError(f"the connection closed after {written} of {expected} B")
+                if not zipfile.is_zipfile(path):  # cut short without a Content-Length
+                    raise _RetryableError(f"the {written} bytes received are not a whole zip")
                 return path
-            except requests.RequestException as exc:
+            except (requests.RequestException, _RetryableError) as exc:
                 path.unlink(missing_ok=True)
-                self._pause(attempt, f"download broke ({exc})", None)
-            except DownloadError:
+                self._pause(attempt, f"download broke ({exc})", getattr(exc, "response", None))
+            except BaseException:
                 path.unlink(missing_ok=True)
                 raise
-        raise DownloadError(f"Could not download {url} after {ATTEMPTS} attempts")
+        raise DownloadError(f"Could not download the file after {ATTEMPTS} attempts")
 
     @staticmethod
     def _pause(attempt: int, what: str, response: requests.Response | None) -> None:
@@ -88,6 +96,33 @@ class USAspendingClient:
             "%s; retrying in %.0f s (attempt %d of %d)", what, wait, attempt + 1, ATTEMPTS
         )
         time.sleep(wait)
+
+
+class _RetryableError(Exception):
+    """A file transfer worth starting again."""
+
+    def __init__(self, message: str, response: requests.Response | None = None) -> None:
+        super().__init__(message)
+        self.response = response
+
+
+def _refusal(path: str, response: requests.Response, filters: dict[str, t.Any]) -> str:
+    """The API's refusal, naming the filters its detail points at (else all that were sent)."""
+    detail = _detail(response)
+    named = [
+        name
+        for name in filters
+        if re.search(rf"(?<![A-Za-z0-9_]){re.escape(name)}(?![A-Za-z0-9_])", detail)
+    ]
+    which = (
+        f"bad filter: {', '.join(named)}"
+        if named
+        else f"filters sent: {', '.join(filters) or 'none'}"
+    )
+    return (
+        f"USAspending refused the request to {path} (HTTP {response.status_code}): {detail} "
+        f"({which}). Check the filters setting."
+    )
 
 
 def _detail(response: requests.Response) -> str:

@@ -1,8 +1,9 @@
 """Windows, row-count checks, download requests and their files.
 
-USAspending cuts a download at its row limit (500,000) without saying so in the
-file. Before each download the tap asks ``/api/v2/download/count/``: a window over
-the limit is cut in two until every part fits; a single day still over the limit
+USAspending cuts each file of a download at its row limit (500,000) without saying
+so in the file. Before each download the tap asks ``/api/v2/download/count/`` for
+every spending level the selected streams read: a window over the limit is cut in
+two until every part fits; a single day still over the limit
 is an error naming the day. Each (download kind, window) zip is fetched once and
 kept on disk for every stream that reads from it.
 """
@@ -72,7 +73,7 @@ class DownloadManager:
         self.attempts = attempts
         self.workdir = Path(tempfile.mkdtemp(prefix="tap-usaspending-"))
         self._files: dict[tuple[str, Window], Path] = {}
-        self._fitting: dict[Window, list[Window]] = {}
+        self._fitting: dict[tuple[Window, frozenset[str]], list[Window]] = {}
 
     def window_filters(self, window: Window) -> dict[str, t.Any]:
         period = {
@@ -83,33 +84,53 @@ class DownloadManager:
         return {**self.filters, "time_period": [period]}
 
     # -- never truncated -------------------------------------------------------------
-    def fitting(self, window: Window) -> list[Window]:
-        """``window`` cut (in halves, recursively) into parts under the row limit."""
-        if window not in self._fitting:
-            answer = self.client.call(
-                "POST", "/api/v2/download/count/", json={"filters": self.window_filters(window)}
-            )
-            over = bool(answer.get("transaction_rows_gt_limit"))
-            count = answer.get("calculated_transaction_count")
-            limit = answer.get("maximum_transaction_limit")
+    def fitting(self, window: Window, levels: t.Collection[str]) -> list[Window]:
+        """``window`` cut (in halves, recursively) until each part fits the row limit.
+
+        ``levels`` are the count's spending levels of the files the selected streams
+        read (awards, transactions, subawards): the limit applies to each file.
+        """
+        key = (window, frozenset(levels))
+        if key not in self._fitting:
+            over = [answer for level in sorted(levels) if (answer := self._over(window, level))]
             if not over:
-                self._fitting[window] = [window]
+                self._fitting[key] = [window]
             elif window.days == 1:
+                level, count, limit = over[0]
                 raise DownloadError(
-                    f"{window.start.isoformat()} alone holds {count} rows, over the download "
-                    f"limit of {limit}: narrow the filters for that day."
+                    f"{window.start.isoformat()} alone holds {count} {level} rows, over the "
+                    f"download limit of {limit}: narrow the filters for that day."
                 )
             else:
-                first, second = window.halves()
+                level, count, limit = over[0]
                 logger.info(
-                    "%s to %s holds %s rows (limit %s): splitting",
+                    "%s to %s holds %s %s rows (limit %s): splitting",
                     window.start,
                     window.end,
                     count,
+                    level,
                     limit,
                 )
-                self._fitting[window] = self.fitting(first) + self.fitting(second)
-        return self._fitting[window]
+                first, second = window.halves()
+                self._fitting[key] = self.fitting(first, levels) + self.fitting(second, levels)
+        return self._fitting[key]
+
+    def _over(self, window: Window, level: str) -> tuple[str, t.Any, t.Any] | None:
+        """(level, count, limit) when ``window`` holds more ``level`` rows than a file may."""
+        answer = self.client.call(
+            "POST",
+            "/api/v2/download/count/",
+            json={"filters": self.window_filters(window), "spending_level": level},
+        )
+        # Current names first, then the transaction_* ones the API still sends.
+        count = _first(answer, "calculated_count", "calculated_transaction_count")
+        limit = _first(answer, "maximum_limit", "maximum_transaction_limit")
+        over = _first(answer, "rows_gt_limit", "transaction_rows_gt_limit")
+        if over is None and isinstance(count, int) and isinstance(limit, int):
+            over = count > limit
+        if over is None:
+            raise DownloadError(f"/api/v2/download/count/ answered without a row count: {answer}")
+        return (level, count, limit) if over else None
 
     # -- the files -----------------------------------------------------------------
     def zip_for(self, download: str, window: Window) -> Path:
@@ -139,6 +160,8 @@ class DownloadManager:
             status = self._wait(file_name, answer)
             if status["status"] in DONE:
                 url = status.get("file_url") or status.get("url") or answer.get("file_url")
+                if not url:
+                    raise DownloadError(f"The download {file_name} finished without a file URL")
                 return self.client.fetch(url, self.workdir)
             last_message = status.get("message") or "no message"
             logger.warning(
@@ -171,3 +194,7 @@ class DownloadManager:
                     f"{self.timeout:g}; the bookmark was not moved."
                 )
             time.sleep(self.poll_interval)
+
+
+def _first(answer: dict[str, t.Any], *names: str) -> t.Any:
+    return next((answer[n] for n in names if answer.get(n) is not None), None)

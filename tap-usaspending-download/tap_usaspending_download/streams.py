@@ -35,8 +35,9 @@ def schema_of(kind: FileKind) -> dict[str, t.Any]:
     properties.append(
         th.Property(
             "_extra",
-            th.ObjectType(additional_properties=True),
-            description="Columns of the file this schema does not declare.",
+            th.ObjectType(additional_properties=th.StringType),
+            description="Columns of the file this schema does not declare (new in the API), "
+            "and any value that could not be read as its column's type, as the file's text.",
         )
     )
     return th.PropertiesList(*properties).to_dict()
@@ -53,10 +54,10 @@ class DownloadFileStream(Stream):
         self._reported: set[str] = set()
 
     def get_records(self, context: Context | None) -> t.Iterable[dict[str, t.Any]]:
-        manager = self._tap.manager
+        manager, download, levels = self._tap.manager, self._tap.download_of(self), self._tap.levels
         for window in self.windows():
-            for part in manager.fitting(window):
-                path = manager.zip_for(self.kind.download, part)
+            for part in manager.fitting(window, levels):
+                path = manager.zip_for(download, part)
                 end = part.end.isoformat()
                 for row in read_rows(path, self.kind, self._reported):
                     row["time_period_end"] = end

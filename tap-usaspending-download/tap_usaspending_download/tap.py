@@ -10,8 +10,10 @@ from functools import cached_property
 
 from singer_sdk import Tap
 from singer_sdk import typing as th
+from singer_sdk.exceptions import ConfigValidationError
 
 from tap_usaspending_download.client import USAspendingClient
+from tap_usaspending_download.columns import FileKind, downloads_for
 from tap_usaspending_download.downloads import DownloadManager, Window
 from tap_usaspending_download.errors import USAspendingError
 from tap_usaspending_download.speed import WRITER
@@ -56,7 +58,7 @@ class TapUSAspendingDownload(Tap):
         ),
         th.Property(
             "window_days",
-            th.IntegerType,
+            th.IntegerType(minimum=1),
             default=30,
             title="Window (days)",
             description="Days per download; a window over the row limit is split.",
@@ -65,30 +67,42 @@ class TapUSAspendingDownload(Tap):
             "columns",
             th.ArrayType(th.StringType),
             title="Columns",
-            description="Only these columns (sent as the request's columns).",
+            description="Only these columns (sent as the request's columns; the streams' "
+            "key columns are added when missing). Default: every column.",
         ),
         th.Property(
             "poll_interval_seconds",
-            th.NumberType,
+            th.NumberType(exclusive_minimum=0),
             default=10,
             title="Poll interval",
             description="Pause between download status polls.",
         ),
         th.Property(
             "job_timeout_seconds",
-            th.NumberType,
+            th.NumberType(exclusive_minimum=0),
             default=3600,
             title="Job timeout",
             description="Longest a download may run before the run fails.",
         ),
         th.Property(
             "download_attempts",
-            th.IntegerType,
+            th.IntegerType(minimum=1),
             default=3,
             title="Download attempts",
             description="How many times a failed download is requested.",
         ),
     ).to_dict()
+
+    def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
+        super().__init__(*args, **kwargs)
+        if "time_period" in (self.config.get("filters") or {}):  # before any request
+            raise ConfigValidationError(
+                "Invalid configuration",
+                errors=[
+                    "filters: leave out time_period; the tap sets it per window from "
+                    "start_date (then the bookmark), window_days and date_type"
+                ],
+            )
 
     def discover_streams(self) -> list:
         return [cls(tap=self) for cls in STREAM_TYPES]
@@ -98,12 +112,40 @@ class TapUSAspendingDownload(Tap):
         return dt.datetime.now(dt.UTC).date()
 
     @cached_property
+    def selected_kinds(self) -> list[FileKind]:
+        streams = self.streams.values()
+        return [s.kind for s in streams if isinstance(s, DownloadFileStream) and s.selected]
+
+    @cached_property
+    def _download_of(self) -> dict[str, str]:
+        return downloads_for(self.selected_kinds)
+
+    def download_of(self, stream: DownloadFileStream) -> str:
+        """``awards`` or ``transactions``: the download whose zip ``stream`` reads."""
+        return self._download_of.get(stream.name) or downloads_for([stream.kind])[stream.name]
+
+    @cached_property
+    def levels(self) -> frozenset[str]:
+        """Every file kind the selected streams read must fit the row limit."""
+        return frozenset(kind.level for kind in self.selected_kinds) or frozenset({"transactions"})
+
+    def request_columns(self) -> list[str] | None:
+        columns = list(self.config.get("columns") or [])
+        if not columns:
+            return None
+        keys = [k for kind in self.selected_kinds for k in kind.key if k not in columns]
+        keys = list(dict.fromkeys(keys))
+        if keys:
+            self.logger.info("Adding the key column(s) %s to the columns setting", keys)
+        return columns + keys
+
+    @cached_property
     def manager(self) -> DownloadManager:
         return DownloadManager(
             USAspendingClient(self.config["api_url"]),
             filters=dict(self.config.get("filters") or {}),
             date_type=self.config["date_type"],
-            columns=self.config.get("columns"),
+            columns=self.request_columns(),
             poll_interval=float(self.config["poll_interval_seconds"]),
             timeout=float(self.config["job_timeout_seconds"]),
             attempts=int(self.config["download_attempts"]),
@@ -111,19 +153,15 @@ class TapUSAspendingDownload(Tap):
 
     @cached_property
     def _readers(self) -> Counter:
-        """How many selected streams read each download kind's zip."""
-        return Counter(
-            s.kind.download
-            for s in self.streams.values()
-            if isinstance(s, DownloadFileStream) and s.selected
-        )
+        """How many selected streams read each download's zip."""
+        return Counter(self._download_of.values())
 
     def consumed(self, stream: DownloadFileStream, part: Window) -> None:
         """Drop a zip from disk once every selected stream of its kind read it."""
-        key = (stream.kind.download, part)
-        self._consumed[key] += 1
-        if self._consumed[key] >= self._readers[stream.kind.download]:
-            self.manager.release(stream.kind.download, part)
+        download = self.download_of(stream)
+        self._consumed[(download, part)] += 1
+        if self._consumed[(download, part)] >= self._readers[download]:
+            self.manager.release(download, part)
 
     @cached_property
     def _consumed(self) -> Counter:

@@ -12,4 +12,4 @@ def usa(serve):
 
 @pytest.fixture
 def config(usa):
-    return {**usa.app.demo_config(), "poll_interval_seconds": 0.05}
+    return {**usa.app.demo_config(), "poll_interval_seconds": 0.05, "window_days": 400}

@@ -29,6 +29,34 @@ def expected_awards(app, prefix_key):
     return {r[prefix_key] for r in rows if prefix_key in r}
 
 
+def select(catalog, *streams):
+    for stream in catalog["streams"]:
+        for entry in stream["metadata"]:
+            if entry["breadcrumb"] == []:
+                entry["metadata"]["selected"] = stream["tap_stream_id"] in streams
+    return catalog
+
+
+@pytest.fixture
+def catalog(config, tmp_path):
+    import subprocess
+
+    from tests.singer_run import executable
+
+    (tmp_path / "c.json").write_text(json.dumps(config))
+    discovered = subprocess.run(
+        [executable(TAP), "--config", str(tmp_path / "c.json"), "--discover"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return json.loads(discovered.stdout)
+
+
+def bodies(app, pattern):
+    return [json.loads(r.body) for r in app.requests_to(pattern)]
+
+
 def test_exact_counts_per_stream(usa, config):
     run = run_tap(TAP, config)
     assert run.returncode == 0, run.stderr
@@ -37,6 +65,11 @@ def test_exact_counts_per_stream(usa, config):
     assert counts["assistance_prime_transactions"] == 200
     assert counts["contracts_subawards"] == 40
     assert counts["assistance_subawards"] == 30
+    assert counts["contracts_prime_award_summaries"] == len(usa.app.data["contract_awards"]) == 75
+    assert counts["assistance_prime_award_summaries"] == len(usa.app.data["assistance_awards"])
+    assert (
+        len(distinct(run, "contracts_subawards", "prime_award_unique_key", "subaward_number")) == 40
+    )
     assert (
         len(distinct(run, "contracts_prime_transactions", "contract_transaction_unique_key")) == 300
     )
@@ -55,14 +88,28 @@ def test_types_bom_and_unknown_columns(usa, config):
     assert not row["contract_transaction_unique_key"].startswith("\ufeff")
     assert isinstance(row["federal_action_obligation"], int | float)
     assert isinstance(row["action_date_fiscal_year"], int)
+    assert isinstance(row["transaction_number"], str)  # ids and codes stay strings
+    assert isinstance(row["award_type_code"], str)
     assert row["_extra"] == {"extra_column_from_api": "new in a later release"}
     assert row["last_modified_date"].endswith("+00:00")
-    assert run.stderr.count("extra_column_from_api") == 1
+    sub = run.records["contracts_subawards"][0]
+    assert sub["subaward_sam_report_last_modified_date"].endswith("T08:00:00.125")
+    # Each stream names the new column once, however many windows and files it read.
+    for stream in run.counts:
+        assert run.stderr.count(f"{stream}: the file has columns this tap's schema lacks") == 1
+    assert run.stderr.count("extra_column_from_api") == 6
+    assert "is not a" not in run.stderr  # every typed value of the stand-in was readable
     props = run.schemas["contracts_prime_transactions"]["schema"]["properties"]
     assert props["action_date"]["format"] == "date"
+    assert props["last_modified_date"]["format"] == "date-time"
     assert "number" in props["federal_action_obligation"]["type"]
+    assert "string" in props["contract_award_unique_key"]["type"]
+    assert len(props) == 297 + 2  # the real header, plus time_period_end and _extra
     keys = run.schemas["contracts_subawards"]["key_properties"]
     assert keys == ["prime_award_unique_key", "subaward_number"]
+    assert run.schemas["assistance_prime_transactions"]["key_properties"] == [
+        "assistance_transaction_unique_key"
+    ]
 
 
 def test_multi_part_files_are_all_read(serve):
@@ -114,50 +161,99 @@ def test_single_day_over_the_cap_is_named(serve):
     assert "Traceback" not in run.stderr
 
 
-def test_only_the_downloads_selected_streams_need(usa, config, tmp_path):
-    import subprocess
-
-    from tests.singer_run import executable
-
-    (tmp_path / "c.json").write_text(json.dumps(config))
-    catalog = json.loads(
-        subprocess.run(
-            [executable(TAP), "--config", str(tmp_path / "c.json"), "--discover"],
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout
-    )
-    for stream in catalog["streams"]:
-        for entry in stream["metadata"]:
-            if entry["breadcrumb"] == []:
-                entry["metadata"]["selected"] = (
-                    stream["tap_stream_id"] == "contracts_prime_transactions"
-                )
-    run = run_tap(TAP, config, catalog=catalog)
+def test_only_the_downloads_selected_streams_need(usa, config, catalog):
+    run = run_tap(TAP, config, catalog=select(catalog, "contracts_prime_transactions"))
     assert run.returncode == 0, run.stderr
-    assert set(run.counts) == {"contracts_prime_transactions"}
+    assert run.counts == {"contracts_prime_transactions": 300}
     assert usa.app.requests_to(r"/download/awards/") == []
-    # Subawards come with the awards download only: selecting them asks for no transactions.
-    for stream in catalog["streams"]:
-        for entry in stream["metadata"]:
-            if entry["breadcrumb"] == []:
-                entry["metadata"]["selected"] = stream["tap_stream_id"] == "contracts_subawards"
-    before = len(usa.app.requests_to(r"/download/transactions/"))
-    subs = run_tap(TAP, config, catalog=catalog)
-    assert subs.counts == {"contracts_subawards": 40}
-    assert len(usa.app.requests_to(r"/download/transactions/")) == before
+    assert {b["spending_level"] for b in bodies(usa.app, r"/download/count/")} == {"transactions"}
 
 
-def test_failed_download_is_requested_again(usa, config):
-    usa.app.fail_next_downloads = 1
+def test_subawards_alone_need_only_the_awards_download(usa, config, catalog):
+    run = run_tap(TAP, config, catalog=select(catalog, "contracts_subawards"))
+    assert run.counts == {"contracts_subawards": 40}
+    assert usa.app.requests_to(r"/download/transactions/") == []
+    assert len(usa.app.requests_to(r"/download/awards/")) > 0
+    assert {b["spending_level"] for b in bodies(usa.app, r"/download/count/")} == {"subawards"}
+
+
+def test_subawards_ride_along_with_transactions(usa, config, catalog):
+    streams = ("contracts_prime_transactions", "contracts_subawards", "assistance_subawards")
+    run = run_tap(TAP, config, catalog=select(catalog, *streams))
+    assert run.returncode == 0, run.stderr
+    assert run.counts == {
+        "contracts_prime_transactions": 300,
+        "contracts_subawards": 40,
+        "assistance_subawards": 30,
+    }
+    assert usa.app.requests_to(r"/download/awards/") == []  # one download kind, not two
+    levels = {b["spending_level"] for b in bodies(usa.app, r"/download/count/")}
+    assert levels == {"transactions", "subawards"}
+
+
+def test_subawards_come_once_when_both_downloads_are_made(usa, config):
     run = run_tap(TAP, config)
+    assert run.counts["contracts_subawards"] == 40  # the transactions zip carries them too
+    windows = len(usa.app.requests_to(r"/download/awards/"))
+    assert windows == len(usa.app.requests_to(r"/download/transactions/")) > 1
+
+
+def test_window_over_the_cap_for_subawards_is_bisected(serve):
+    app = serve(USAspendingApp(job_seconds=0.05, row_cap=35)).app
+    config = {**app.demo_config(), "poll_interval_seconds": 0.05, "window_days": 400}
+    run = run_tap(TAP, config)
+    assert run.returncode == 0, run.stderr
+    assert run.counts["contracts_subawards"] == 40
+    assert run.counts["assistance_subawards"] == 30
+    for job in app.jobs.values():
+        assert app.level_count("subawards", job.filters) <= 35
+        assert app.level_count("awards", job.filters) <= 35
+
+
+def test_columns_setting_is_sent_with_the_key_columns(usa, config, catalog):
+    wanted = ["federal_action_obligation", "action_date"]
+    run = run_tap(
+        TAP, {**config, "columns": wanted}, catalog=select(catalog, "contracts_prime_transactions")
+    )
+    assert run.returncode == 0, run.stderr
+    sent = {tuple(b["columns"]) for b in bodies(usa.app, r"/download/transactions/")}
+    assert sent == {("federal_action_obligation", "action_date", "contract_transaction_unique_key")}
+    records = run.records["contracts_prime_transactions"]
+    assert len(records) == 300
+    assert set(records[0]) == {*sent.pop(), "time_period_end"}
+
+
+def test_filters_and_date_type_are_sent(usa, config, catalog):
+    config = {**config, "filters": {"award_type_codes": ["A", "B"]}, "date_type": "action_date"}
+    run = run_tap(TAP, config, catalog=select(catalog, "contracts_prime_transactions"))
+    assert run.returncode == 0, run.stderr
+    want = sum(1 for r in usa.app.data["contract_tx"] if r["award_type_code"] in ("A", "B"))
+    assert run.counts["contracts_prime_transactions"] == want < 300
+    for body in bodies(usa.app, r"/download/(count|transactions)/"):
+        assert body["filters"]["award_type_codes"] == ["A", "B"]
+        assert body["filters"]["time_period"][0]["date_type"] == "action_date"
+
+
+def test_date_type_defaults_to_last_modified_date(usa, config):
+    run = run_tap(TAP, {**config, "window_days": 5000})
+    assert run.returncode == 0, run.stderr
+    sent = bodies(usa.app, r"/download/(count|awards|transactions)/")
+    periods = [b["filters"]["time_period"] for b in sent]
+    assert periods and all(p[0]["date_type"] == "last_modified_date" for p in periods)
+    assert periods[0][0]["start_date"] == "2024-01-01"
+
+
+def test_failed_download_is_requested_again(usa, config, catalog):
+    usa.app.fail_next_downloads = 1
+    run = run_tap(TAP, config, catalog=select(catalog, "contracts_prime_transactions"))
     assert run.returncode == 0, run.stderr
     assert run.counts["contracts_prime_transactions"] == 300
     assert (
         "failed (Download failed: the database statement timed out); requesting it again"
         in run.stderr
     )
+    windows = len(usa.app.requests_to(r"/download/count/"))  # one count per window here
+    assert len(usa.app.requests_to(r"/download/transactions/")) == windows + 1
 
 
 def test_download_failing_every_time_quotes_the_message(usa, config):
@@ -165,14 +261,28 @@ def test_download_failing_every_time_quotes_the_message(usa, config):
     run = run_tap(TAP, {**config, "download_attempts": 2})
     assert run.returncode == 1
     assert "failed 2 times: Download failed: the database statement timed out" in run.stderr
+    assert len(usa.app.requests_to(r"/download/(awards|transactions)/")) == 2
     assert "Traceback" not in run.stderr
 
 
 def test_seed_vocabulary_still_works(serve):
+    # queued / complete and the file in `url` (no file_url at all), as the 2017 design says.
     app = serve(USAspendingApp(job_seconds=0.2, legacy=True)).app
     run = run_tap(TAP, {**app.demo_config(), "poll_interval_seconds": 0.05})
     assert run.returncode == 0, run.stderr
     assert run.counts["assistance_prime_transactions"] == 200
+    assert run.counts["contracts_subawards"] == 40
+
+
+@pytest.mark.parametrize("legacy", [True, False])
+def test_unknown_download_is_a_clear_error(serve, legacy):
+    app = serve(USAspendingApp(job_seconds=0.05, legacy=legacy)).app
+    app.forget_downloads = True  # does_not_exist (2017 words) or 404 (today)
+    run = run_tap(TAP, {**app.demo_config(), "poll_interval_seconds": 0.05})
+    assert run.returncode == 1
+    expected = "does not know the download" if legacy else "HTTP 404 for /api/v2/download/status/"
+    assert expected in run.stderr
+    assert "Traceback" not in run.stderr
 
 
 def test_timeout_is_a_clear_error_and_keeps_the_bookmark(serve):
@@ -180,29 +290,75 @@ def test_timeout_is_a_clear_error_and_keeps_the_bookmark(serve):
     config = {**app.demo_config(), "poll_interval_seconds": 0.1, "job_timeout_seconds": 0.5}
     run = run_tap(TAP, config)
     assert run.returncode == 1
-    assert (
-        "still 'running' after job_timeout_seconds=0.5" in run.stderr
-        or "still 'ready'" in run.stderr
-    )
+    assert "was still 'ready' after job_timeout_seconds=0.5" in run.stderr
+    assert "the bookmark was not moved" in run.stderr
     bookmarks = (run.last_state or {}).get("bookmarks", {})
     assert all("replication_key_value" not in b for b in bookmarks.values())
 
 
+def test_timeout_mid_sync_keeps_the_finished_windows_only(serve, catalog):
+    app = serve(USAspendingApp(job_seconds=0.05)).app
+    app.stall_after_downloads = 2
+    config = {**app.demo_config(), "poll_interval_seconds": 0.05, "job_timeout_seconds": 0.5}
+    run = run_tap(TAP, config, catalog=select(catalog, "contracts_prime_transactions"))
+    assert run.returncode == 1
+    # Windows of 120 days from 2024-01-01: two finished, the third timed out.
+    bookmark = run.last_state["bookmarks"]["contracts_prime_transactions"]
+    assert bookmark["replication_key_value"] == "2024-08-27"
+    assert {r["time_period_end"] for r in run.records["contracts_prime_transactions"]} == {
+        "2024-04-29",
+        "2024-08-27",
+    }
+
+
 @pytest.mark.parametrize(
     ("filters", "message"),
-    [({"bogus_filter": 1}, "Invalid filter(s): bogus_filter")],
+    [
+        ({"bogus_filter": 1}, "Invalid filter(s): bogus_filter (bad filter: bogus_filter)"),
+        (
+            {"award_type_codes": ["A", "ZZ"], "agencies": []},
+            "Field 'filters|award_type_codes' is outside valid values",
+        ),
+    ],
 )
 def test_bad_filter_is_a_clear_config_error(usa, config, filters, message):
     run = run_tap(TAP, {**config, "filters": filters})
     assert run.returncode == 1
     assert message in run.stderr
+    assert f"(bad filter: {next(iter(filters))})" in run.stderr
     assert "Check the filters setting" in run.stderr
     assert "Traceback" not in run.stderr
+    assert usa.app.requests_to(r"/download/(awards|transactions)/") == []
 
 
-def test_server_errors_are_retried(usa, config):
+@pytest.mark.parametrize(
+    ("override", "message"),
+    [
+        ({"filters": {"time_period": []}}, "filters: leave out time_period"),
+        ({"window_days": 0}, "window_days"),
+        ({"poll_interval_seconds": 0}, "poll_interval_seconds"),
+        ({"date_type": "signed_date"}, "date_type"),
+    ],
+)
+def test_bad_settings_stop_before_any_request(usa, config, override, message):
+    run = run_tap(TAP, {**config, **override})
+    assert run.returncode == 1
+    assert message in run.stderr
+    assert "Traceback" not in run.stderr
+    assert usa.app.requests_to(r"/api/") == []
+
+
+def test_server_errors_and_dropped_connections_are_retried(usa, config, catalog):
     usa.app.faults.status(r"/download/count/", 503, times=2)
-    usa.app.faults.drop(r"/files/", times=1)
-    run = run_tap(TAP, config)
+    usa.app.faults.status(r"/download/transactions/", 502, times=1)
+    usa.app.faults.status(r"/download/status/", 504, times=1)
+    usa.app.faults.status(r"/files/", 503, times=1)
+    usa.app.faults.drop(r"/files/", times=1)  # cut mid-zip
+    usa.app.faults.drop(r"/download/status/", times=1)
+    run = run_tap(TAP, config, catalog=select(catalog, "contracts_prime_transactions"))
     assert run.returncode == 0, run.stderr
     assert run.counts["contracts_prime_transactions"] == 300
+    assert usa.app.faults.pending() == 0
+    windows = len(usa.app.requests_to(r"/download/count/")) - 2  # two counts answered 503
+    assert len(usa.app.requests_to(r"/files/")) == windows + 2  # two files fetched again
+    assert "download broke" in run.stderr

@@ -7,6 +7,7 @@ import pytest
 
 from sandbox.usaspending import USAspendingApp
 from tests.meltano_run import MeltanoProject
+from tests.warehouse import PG_DSN
 
 pytestmark = pytest.mark.e2e
 
@@ -17,16 +18,11 @@ def usa(serve):
 
 
 def expected(app):
-    tx = [r for k in ("contract_tx", "assistance_tx") for r in app.data[k]]
     return {
         "contracts_prime_transactions": 300,
         "assistance_prime_transactions": 200,
-        "contracts_prime_award_summaries": len(
-            {r["contract_award_unique_key"] for r in tx if "contract_award_unique_key" in r}
-        ),
-        "assistance_prime_award_summaries": len(
-            {r["assistance_award_unique_key"] for r in tx if "assistance_award_unique_key" in r}
-        ),
+        "contracts_prime_award_summaries": len(app.data["contract_awards"]),
+        "assistance_prime_award_summaries": len(app.data["assistance_awards"]),
         "contracts_subawards": 40,
         "assistance_subawards": 30,
     }
@@ -44,6 +40,28 @@ def test_postgres(tmp_path, pg_schema, usa):
         project.load_postgres("tap-usaspending-download", schema=pg_schema, tap_settings=settings)
         == want
     )
+    import psycopg
+
+    with psycopg.connect(PG_DSN) as conn:
+        types = dict(
+            conn.execute(
+                "select column_name, data_type from information_schema.columns "
+                "where table_schema = %s and table_name = 'contracts_prime_transactions'",
+                (pg_schema,),
+            ).fetchall()
+        )
+        new_column = conn.execute(
+            f"select count(*) from {pg_schema}.contracts_prime_transactions "
+            "where _extra ->> 'extra_column_from_api' = 'new in a later release'"
+        ).fetchone()[0]
+    assert types["federal_action_obligation"] == "numeric"
+    assert types["action_date"] == "date"
+    assert types["last_modified_date"].startswith("timestamp")
+    assert (
+        types["contract_award_unique_key"].startswith("character varying")
+        or types["contract_award_unique_key"] == "text"
+    )
+    assert new_column == 300  # the column the schema lacks is kept, and reachable
 
 
 def test_duckdb(tmp_path, usa):

@@ -1,0 +1,143 @@
+"""Reading a download zip: parts in order, BOM, types, unknown and unreadable values kept."""
+
+from __future__ import annotations
+
+import logging
+import zipfile
+from decimal import Decimal
+
+import pytest
+from tap_usaspending_download.columns import (
+    DATE,
+    DATETIME,
+    INT,
+    KIND_BY_STREAM,
+    MONEY,
+    TEXT,
+    column_type,
+    downloads_for,
+)
+from tap_usaspending_download.errors import DownloadError
+from tap_usaspending_download.rows import read_rows
+
+TX = KIND_BY_STREAM["contracts_prime_transactions"]
+
+
+def write_zip(path, members):
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, text in members.items():
+            archive.writestr(name, text)
+    return path
+
+
+@pytest.mark.parametrize(
+    ("name", "kind"),
+    [
+        ("contract_transaction_unique_key", TEXT),
+        ("transaction_number", TEXT),
+        ("naics_code", TEXT),
+        ("federal_action_obligation", MONEY),
+        ("total_dollars_obligated", MONEY),
+        ("face_value_of_loan", MONEY),
+        ("base_and_exercised_options_value", MONEY),
+        ("outlayed_amount_from_COVID-19_supplementals_for_overall_award", MONEY),
+        ("disaster_emergency_fund_codes_for_overall_award", TEXT),
+        ("action_date", DATE),
+        ("period_of_performance_current_end_date", DATE),
+        ("last_modified_date", DATETIME),
+        ("subaward_sam_report_last_modified_date", DATETIME),
+        ("action_date_fiscal_year", INT),
+        ("subaward_sam_report_month", INT),
+    ],
+)
+def test_column_types_follow_the_names(name, kind):
+    assert column_type(name) == kind
+
+
+def test_every_kind_carries_the_real_header():
+    sizes = {stream: len(kind.columns) for stream, kind in KIND_BY_STREAM.items()}
+    assert sizes == {
+        "contracts_prime_award_summaries": 286,
+        "assistance_prime_award_summaries": 100,
+        "contracts_prime_transactions": 297,
+        "assistance_prime_transactions": 112,
+        "contracts_subawards": 118,
+        "assistance_subawards": 113,
+    }
+    for kind in KIND_BY_STREAM.values():
+        assert set(kind.key) <= set(kind.columns)
+
+
+def test_subawards_are_read_from_one_download_only():
+    kinds = KIND_BY_STREAM
+    everything = downloads_for(list(kinds.values()))
+    assert everything["contracts_subawards"] == "awards"
+    with_tx = downloads_for([kinds["contracts_prime_transactions"], kinds["contracts_subawards"]])
+    assert with_tx == {
+        "contracts_prime_transactions": "transactions",
+        "contracts_subawards": "transactions",
+    }
+    alone = downloads_for([kinds["assistance_subawards"]])
+    assert alone == {"assistance_subawards": "awards"}
+
+
+def test_parts_are_read_in_number_order_with_the_bom_stripped(tmp_path):
+    header = "contract_transaction_unique_key,federal_action_obligation\n"
+    members = {
+        f"Contracts_PrimeTransactions_2024-01-01_{n}.csv": "\ufeff" + header + f"K{n},1.50\n"
+        for n in (10, 2, 1)
+    }
+    members["Contracts_PrimeAwardSummaries_2024-01-01_1.csv"] = "contract_award_unique_key\nX\n"
+    path = write_zip(tmp_path / "d.zip", members)
+    rows = list(read_rows(path, TX, set()))
+    assert [r["contract_transaction_unique_key"] for r in rows] == ["K1", "K2", "K10"]
+    assert rows[0]["federal_action_obligation"] == Decimal("1.50")
+
+
+def test_unreadable_values_are_kept_as_text_and_logged_once(tmp_path, caplog):
+    text = (
+        "contract_transaction_unique_key,federal_action_obligation,action_date,"
+        "action_date_fiscal_year,last_modified_date,brand_new\n"
+        "K1,N/A,2024-13-45,FY24,2024-03-01 12:00:00.5+00,x\n"
+        "K2,NaN,2024-03-01,2024,2024-03-01,\n"
+        "K3,-12.5,2024-03-01 00:00:00,2024,,y\n"
+    )
+    path = write_zip(tmp_path / "d.zip", {"Contracts_PrimeTransactions_x_1.csv": text})
+    with caplog.at_level(logging.WARNING):
+        rows = list(read_rows(path, TX, set()))
+    assert rows[0]["federal_action_obligation"] is None
+    assert rows[0]["action_date"] is None
+    assert rows[0]["action_date_fiscal_year"] is None
+    assert rows[0]["last_modified_date"] == "2024-03-01T12:00:00.5+00:00"
+    assert rows[0]["_extra"] == {
+        "brand_new": "x",
+        "federal_action_obligation": "N/A",
+        "action_date": "2024-13-45",
+        "action_date_fiscal_year": "FY24",
+    }
+    assert rows[1]["_extra"] == {"brand_new": None, "federal_action_obligation": "NaN"}
+    assert rows[1]["last_modified_date"] == "2024-03-01T00:00:00"
+    assert rows[2] == {
+        "contract_transaction_unique_key": "K3",
+        "federal_action_obligation": Decimal("-12.5"),
+        "action_date": "2024-03-01",
+        "action_date_fiscal_year": 2024,
+        "last_modified_date": None,
+        "_extra": {"brand_new": "y"},
+    }
+    messages = [r.getMessage() for r in caplog.records]
+    assert sum("federal_action_obligation is not a money" in m for m in messages) == 1
+    assert sum("brand_new" in m for m in messages) == 1
+
+
+def test_a_file_without_its_key_column_is_an_error(tmp_path):
+    path = write_zip(tmp_path / "d.zip", {"Contracts_PrimeTransactions_x_1.csv": "a,b\n1,2\n"})
+    with pytest.raises(DownloadError, match="lacks its key column"):
+        list(read_rows(path, TX, set()))
+
+
+def test_a_ragged_row_is_an_error_naming_the_file(tmp_path):
+    text = "contract_transaction_unique_key,naics_code\nK1,1\nK2\n"
+    path = write_zip(tmp_path / "d.zip", {"Contracts_PrimeTransactions_x_1.csv": text})
+    with pytest.raises(DownloadError, match=r"Contracts_PrimeTransactions_x_1\.csv: record 3"):
+        list(read_rows(path, TX, set()))
