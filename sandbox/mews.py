@@ -3,8 +3,16 @@
 Exports go Pending -> Processing -> Success after ``job_seconds`` (or Failed /
 Expired on demand), answer 400 while one of the same entity type is in flight,
 and produce several JSON Lines files whose URLs expire quickly and are renewed by
-every ``getAll``. Entities are deterministic from the seed, with ``UpdatedUtc``
-spread over 2024 so the UpdatedUtc filter really filters.
+every ``getAll`` (pre-signed: the query string is the signature). Entities are
+deterministic from the seed, with ``UpdatedUtc`` spread over 2024 so the UpdatedUtc
+filter really filters; ``Scope`` (EnterpriseIds / ChainIds) filters by enterprise.
+
+Faults on demand besides ``app.faults``: ``fail_next_exports``,
+``expire_next_exports``, ``expire(id)``, ``truncate_next_downloads`` (a short file),
+``corrupt_next_downloads`` (a broken line mid-file, same size) and
+``expire_urls_after_downloads`` (every issued URL stops working after N more files),
+``file_outage_after_downloads`` (after N more files, every file request answers 503).
+``served`` lists ``(file name, HTTP status)`` of every file request.
 """
 
 from __future__ import annotations
@@ -43,6 +51,7 @@ SPAN_DAYS = 360
 MAX_WINDOW = dt.timedelta(days=180)
 API = "/api/connector/v1/exports"
 ENTERPRISE_ID = "851df8c8-90f2-4c4a-8e01-a4fc46b25178"
+CHAIN_ID = "1df21f06-0cfc-4960-9c58-a3bf1261663e"  # the chain of ENTERPRISE_ID
 
 
 def iso(moment: dt.datetime) -> str:
@@ -89,10 +98,15 @@ class MewsApp(SandboxApp):
         self.rate_window = rate_window
         self.entities = {kind: _generate(self.seed, kind, n) for kind, n in ENTITY_COUNTS.items()}
         self.exports: dict[str, Export] = {}
-        self.file_urls: dict[str, tuple[Path, float]] = {}  # token -> (file, expiry)
+        # token -> (file, expiry, signature)
+        self.file_urls: dict[str, tuple[Path, float, str]] = {}
         self.fail_next_exports = 0
         self.expire_next_exports = 0
         self.truncate_next_downloads = 0
+        self.corrupt_next_downloads = 0
+        self.expire_urls_after_downloads: int | None = None
+        self.file_outage_after_downloads: int | None = None
+        self.served: list[tuple[str, int]] = []  # (file name, status) of each file request
         self.omit_retry_after = False
         self._calls: dict[str, deque[float]] = {}
         self._workdir = Path(tempfile.mkdtemp(prefix="sandbox-mews-"))
@@ -131,6 +145,7 @@ class MewsApp(SandboxApp):
         if kind not in self.entities:
             raise HTTPError(400, {"Message": f"Invalid EntityType '{kind}'."})
         start, end = self._validate_filters(kind, body)
+        in_scope = self._scope(body.get("Scope"))
         with self.lock:
             busy = [
                 e
@@ -142,7 +157,11 @@ class MewsApp(SandboxApp):
                     400,
                     {"Message": f"Export of entity type {kind} is already pending or processing."},
                 )
-            rows = [dict(r) for r in self.entities[kind] if _in_window(r, kind, start, end)]
+            rows = [
+                dict(r)
+                for r in self.entities[kind]
+                if _in_window(r, kind, start, end) and in_scope(r)
+            ]
             fail = self.fail_next_exports > 0
             self.fail_next_exports -= 1 if fail else 0
             expire = not fail and self.expire_next_exports > 0
@@ -168,19 +187,39 @@ class MewsApp(SandboxApp):
     def file(self, request: Request) -> Response:
         with self.lock:
             found = self.file_urls.get(request.params["token"])
-            truncate = found is not None and self.truncate_next_downloads > 0
+            if found is None or found[1] < time.time() or request.arg("sig") != found[2]:
+                self.served.append((found[0].name if found else "?", 403))
+                return Response(
+                    403,
+                    b"<Error><Code>AuthenticationFailed</Code><Message>Signature not valid in "
+                    b"the specified time frame</Message></Error>",
+                    {"Content-Type": "application/xml"},
+                )
+            path = found[0]
+            if self.file_outage_after_downloads is not None:
+                if self.file_outage_after_downloads <= 0:
+                    self.served.append((path.name, 503))
+                    return Response(503, b"Server busy", {"Content-Type": "text/plain"})
+                self.file_outage_after_downloads -= 1
+            self.served.append((path.name, 200))
+            truncate = self.truncate_next_downloads > 0
             self.truncate_next_downloads -= 1 if truncate else 0
-        if found is None or found[1] < time.time():
-            return Response(
-                403,
-                b"<Error><Code>AuthenticationFailed</Code><Message>Signature not valid in "
-                b"the specified time frame</Message></Error>",
-                {"Content-Type": "application/xml"},
-            )
+            corrupt = not truncate and self.corrupt_next_downloads > 0
+            self.corrupt_next_downloads -= 1 if corrupt else 0
+            if self.expire_urls_after_downloads is not None:
+                self.expire_urls_after_downloads -= 1
+                if self.expire_urls_after_downloads <= 0:
+                    self.expire_urls_after_downloads = None
+                    for key, (other, _, sig) in list(self.file_urls.items()):
+                        self.file_urls[key] = (other, 0.0, sig)  # every issued URL expires
         if truncate:
-            data = found[0].read_bytes()
+            data = path.read_bytes()
             return Response(200, data[: len(data) - 37], {"Content-Type": "application/jsonl"})
-        return Response.file(found[0], "application/jsonl")
+        if corrupt:
+            return Response(
+                200, _break_middle_line(path.read_bytes()), {"Content-Type": "application/jsonl"}
+            )
+        return Response.file(path, "application/jsonl")
 
     # -- helpers -----------------------------------------------------------------
     def _authorize(self, request: Request) -> dict[str, t.Any]:
@@ -205,6 +244,24 @@ class MewsApp(SandboxApp):
                 headers = {} if self.omit_retry_after else {"Retry-After": f"{max(1, round(wait))}"}
                 raise HTTPError(429, {"Message": "Too many requests."}, **headers)
             calls.append(now)
+
+    def _scope(self, scope: t.Any) -> t.Callable[[dict[str, t.Any]], bool]:
+        """Which rows a ``Scope`` keeps (every row without one)."""
+        if scope is None:
+            return lambda row: True
+        if not isinstance(scope, dict):
+            raise HTTPError(400, {"Message": "Scope must be an object."})
+        enterprises = scope.get("EnterpriseIds")
+        chains = scope.get("ChainIds")
+        for ids in (enterprises, chains):
+            if ids is not None and (not isinstance(ids, list) or len(ids) > 1000):
+                raise HTTPError(400, {"Message": "Scope ids must be a list of at most 1000."})
+        if enterprises is None and chains is None:
+            return lambda row: True
+        allowed = set(enterprises or [])
+        if CHAIN_ID in (chains or []):
+            allowed.add(ENTERPRISE_ID)
+        return lambda row: row.get("EnterpriseId") in allowed
 
     def _validate_filters(
         self, kind: str, body: dict[str, t.Any]
@@ -265,10 +322,11 @@ class MewsApp(SandboxApp):
         if status == "Success":
             for path in export.files:
                 token = secrets.token_hex(12)  # a fresh, short-lived URL per getAll
-                self.file_urls[token] = (path, time.time() + self.url_seconds)
+                signature = secrets.token_urlsafe(16)
+                self.file_urls[token] = (path, time.time() + self.url_seconds, signature)
                 files.append(
                     {
-                        "Url": f"{self.base_url}/files/{token}.jsonl",
+                        "Url": f"{self.base_url}/files/{token}.jsonl?sv=2024-08-04&sig={signature}",
                         "SizeInBytes": path.stat().st_size,
                     }
                 )
@@ -279,6 +337,14 @@ class MewsApp(SandboxApp):
             "Files": files,
             "ExpiresUtc": export.expires_utc if status in ("Success", "Expired") else None,
         }
+
+
+def _break_middle_line(data: bytes) -> bytes:
+    """The file with its middle line garbled (same length, so the size still matches)."""
+    lines = data.split(b"\n")
+    middle = len(lines) // 2
+    lines[middle] = b"#" * len(lines[middle])
+    return b"\n".join(lines)
 
 
 def _in_window(row: dict, kind: str, start: dt.datetime | None, end: dt.datetime) -> bool:

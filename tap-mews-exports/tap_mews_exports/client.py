@@ -52,7 +52,7 @@ class MewsClient:
             try:
                 response = self.session.post(url, json=body, timeout=self.timeout)
             except requests.RequestException as exc:
-                self._pause(attempt, None, f"connection error on {operation}: {exc}")
+                self._pause(attempt, None, f"connection error on {operation}: {self._hide(exc)}")
                 continue
             status = response.status_code
             if status == 429 or status >= 500:
@@ -60,11 +60,11 @@ class MewsClient:
                 continue
             if status in (401, 403):
                 raise MewsAuthError(
-                    f"Mews refused the request (HTTP {status}: {_message(response)}): "
+                    f"Mews refused the request (HTTP {status}: {self._message(response)}): "
                     "invalid ClientToken/AccessToken, or the token lacks access to exports."
                 )
             if status >= 400:
-                raise MewsRequestError(status, _message(response))
+                raise MewsRequestError(status, self._message(response))
             try:
                 return response.json()
             except ValueError as exc:
@@ -81,6 +81,17 @@ class MewsClient:
             "%s; retrying in %.1f s (attempt %d of %d)", what, wait, attempt + 1, ATTEMPTS
         )
         time.sleep(wait)
+
+    def _message(self, response: requests.Response) -> str:
+        return self._hide(_message(response))
+
+    def _hide(self, text: object) -> str:
+        """``text`` without the tokens, should Mews (or an exception) echo them."""
+        text = str(text)
+        for name in ("ClientToken", "AccessToken"):
+            if self._credentials[name]:
+                text = text.replace(self._credentials[name], f"<{name} hidden>")
+        return text
 
 
 def _retry_after(response: requests.Response | None) -> float | None:

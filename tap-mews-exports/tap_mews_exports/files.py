@@ -1,15 +1,18 @@
 """Download an export file to disk and read it line by line.
 
-A file is streamed to a temporary file, its size checked against ``SizeInBytes``
-and its last line checked for completeness before any row of it is emitted, so a
-dropped connection or a truncated file is retried from that file and never counted
-half-done.
+A file is streamed to a temporary file and its size checked against ``SizeInBytes``
+and its last line for completeness before any row of it is emitted, so a dropped
+connection or a truncated file is fetched again before a single row goes out. Rows
+are then parsed once, while they are emitted; if a line further in is broken, the
+caller retries the file and skips the lines it already emitted (``rows(skip=...)``),
+so nothing is emitted twice and a half-emitted file never counts as done.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import tempfile
 import typing as t
 from pathlib import Path
@@ -17,10 +20,17 @@ from pathlib import Path
 import requests
 
 CHUNK = 1024 * 1024
+# File URLs are pre-signed: their query string is a credential and never logged.
+_SIGNED_URL = re.compile(r"(https?://[^\s'\"?]+)\?[^\s'\")]*")
 
 
 class FileFetchError(Exception):
     """This attempt failed; a fresh URL may succeed."""
+
+
+def without_signature(text: str) -> str:
+    """``text`` with the query string of every URL in it removed."""
+    return _SIGNED_URL.sub(r"\1?<signature hidden>", text)
 
 
 def download(url: str, expected_size: int | None, workdir: Path, session: requests.Session) -> Path:
@@ -38,7 +48,8 @@ def download(url: str, expected_size: int | None, workdir: Path, session: reques
                     written += len(chunk)
     except requests.RequestException as exc:
         path.unlink(missing_ok=True)
-        raise FileFetchError(f"the transfer broke after {written} bytes ({exc})") from exc
+        reason = without_signature(str(exc))
+        raise FileFetchError(f"the transfer broke after {written} bytes ({reason})") from None
     except FileFetchError:
         path.unlink(missing_ok=True)
         raise
@@ -48,33 +59,37 @@ def download(url: str, expected_size: int | None, workdir: Path, session: reques
     if written and not _ends_with_complete_line(path):
         path.unlink(missing_ok=True)
         raise FileFetchError("the last JSON line is truncated")
-    try:  # every line checked before the first row is emitted: never half a file
-        for _ in rows(path):
-            pass
-    except FileFetchError:
-        path.unlink(missing_ok=True)
-        raise
     return path
 
 
 def _ends_with_complete_line(path: Path) -> bool:
+    """Whether the file's last line is whole JSON (read from the end, however long)."""
     with path.open("rb") as handle:
-        handle.seek(0, os.SEEK_END)
-        size = handle.tell()
-        handle.seek(max(0, size - 65536))
-        tail = handle.read().rstrip(b"\r\n").rsplit(b"\n", 1)[-1]
+        size = handle.seek(0, os.SEEK_END)
+        block = 65536
+        while True:
+            handle.seek(max(0, size - block))
+            tail = handle.read().rstrip(b"\r\n")
+            if b"\n" in tail or block >= size:
+                break
+            block *= 4
     try:
-        json.loads(tail)
+        json.loads(tail.rsplit(b"\n", 1)[-1])
     except ValueError:
         return False
     return True
 
 
-def rows(path: Path) -> t.Iterator[dict[str, t.Any]]:
+def rows(path: Path, skip: int = 0) -> t.Iterator[tuple[int, dict[str, t.Any]]]:
+    """``(line number, row)`` of every non-blank line after the first ``skip`` lines."""
     with path.open("rb") as handle:
         for number, line in enumerate(handle, start=1):
-            if line.strip():
-                try:
-                    yield json.loads(line)
-                except ValueError as exc:
-                    raise FileFetchError(f"line {number} is not valid JSON") from exc
+            if number <= skip or not line.strip():
+                continue
+            try:
+                row = json.loads(line)
+            except ValueError as exc:
+                raise FileFetchError(f"line {number} is not valid JSON") from exc
+            if not isinstance(row, dict):
+                raise FileFetchError(f"line {number} is not a JSON object")
+            yield number, row

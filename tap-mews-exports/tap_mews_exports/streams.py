@@ -49,12 +49,28 @@ class ExportStream(Stream):
         return self._tap.coordinator
 
     # -- planning ------------------------------------------------------------------
-    def pending_record(self) -> dict[str, t.Any] | None:
-        """The export an earlier run created and did not finish (state first)."""
-        return self.stream_state.get("pending_export") or self._tap.journal.get(self.entity_type)
+    def pending_records(self) -> list[dict[str, t.Any]]:
+        """Exports earlier runs created and did not finish: the journal's (written
+        first, so the newest) merged with the state's, one per window, oldest first."""
+        from_state = self.stream_state.get("pending_exports")
+        if from_state is None and self.stream_state.get("pending_export"):
+            from_state = [self.stream_state["pending_export"]]  # older state layout
+        covered = str(self.stream_state.get("replication_key_value") or "")
+        by_window: dict[str, dict[str, t.Any]] = {}
+        for record in [*(from_state or []), *self._tap.journal.get(self.entity_type)]:
+            if isinstance(record, dict) and record.get("export_id") and record.get("window"):
+                end = str(record["window"].get("end"))
+                if end >= covered:  # a window before the bookmark is done (and gone)
+                    by_window[end] = record
+        return [by_window[end] for end in sorted(by_window)]
 
-    def remember(self, job: ExportJob) -> None:
-        self.stream_state["pending_export"] = job.record()
+    def remember(self, records: list[dict[str, t.Any]]) -> None:
+        """Record the unfinished exports in the state (and emit it) before polling."""
+        self.stream_state.pop("pending_export", None)
+        if records:
+            self.stream_state["pending_exports"] = records
+        else:
+            self.stream_state.pop("pending_exports", None)
         self._write_state_message()
 
     def plan(self, after: Window | None = None) -> list[Window]:
@@ -73,42 +89,34 @@ class ExportStream(Stream):
         """'Now' of this run, fixed at its first use, so the run's windows are final."""
         return dt.datetime.now(dt.UTC)
 
-    def first_job(self) -> ExportJob | None:
-        """Resume a recorded export or create the first window's (called up front)."""
-        record = self.pending_record()
-        if record:
-            job = self.coordinator.resume(self.entity_type, record)
-            if job is not None:
-                return job
-            self.stream_state.pop("pending_export", None)
-        windows = self.plan()
-        return self.coordinator.create(self.entity_type, windows[0]) if windows else None
-
     # -- syncing -------------------------------------------------------------------
     def get_records(self, context: Context | None) -> t.Iterable[dict[str, t.Any]]:
-        job = self.coordinator.jobs.get(self.entity_type) or self.first_job()
+        self._tap.start_exports()  # normally done up front by sync_all
         workdir = Path(tempfile.mkdtemp(prefix=f"tap-mews-{self.name}-"))
-        # The windows of this run are planned once, so a run always ends.
-        later = self.plan(after=job.window) if job is not None else []
         try:
-            while job is not None:
+            while (job := self.coordinator.next_job(self.entity_type)) is not None:
                 self.coordinator.wait(job)
+                self.coordinator.fresh_files(job)
                 yield from self._emit_files(job, workdir)
                 self._window_done(job)
-                job = self.coordinator.create(self.entity_type, later.pop(0)) if later else None
         finally:
             shutil.rmtree(workdir, ignore_errors=True)
 
     def _emit_files(self, job: ExportJob, workdir: Path) -> t.Iterator[dict[str, t.Any]]:
+        """Rows of every file in order. A failed file is fetched again from a fresh URL
+        and resumed after its last emitted line; earlier files are never fetched again."""
         session = requests.Session()
         count = len(job.files)
         for index in range(count):
+            emitted = 0  # lines of this file already on stdout (kept across attempts)
             for attempt in range(1, FILE_ATTEMPTS + 1):
                 entry = job.files[index]
                 try:
                     path = files.download(entry["Url"], entry.get("SizeInBytes"), workdir, session)
                     try:
-                        yield from files.rows(path)
+                        for line_number, row in files.rows(path, skip=emitted):
+                            yield row
+                            emitted = line_number
                     finally:
                         path.unlink(missing_ok=True)
                     break
@@ -117,22 +125,23 @@ class ExportStream(Stream):
                         raise ExportError(
                             f"File {index + 1} of {count} of the {self.entity_type} export "
                             f"{job.export_id} failed {FILE_ATTEMPTS} times: {exc}"
-                        ) from exc
+                        ) from None
                     logger.warning(
                         "%s export %s file %d of %d: %s; fetching fresh URLs and retrying "
-                        "that file",
+                        "that file%s",
                         self.entity_type,
                         job.export_id,
                         index + 1,
                         count,
                         exc,
+                        f" after its first {emitted} lines, already emitted" if emitted else "",
                     )
                     fresh = self.coordinator.refresh_files(job)
                     if len(fresh) != count:
                         raise ExportError(
                             f"The {self.entity_type} export {job.export_id} changed its file "
                             "list between calls"
-                        ) from exc
+                        ) from None
 
     def _increment_stream_state(self, latest_record: dict, *, context: t.Any = None) -> None:
         """No per-record bookkeeping: the bookmark moves once per finished window."""
@@ -143,9 +152,7 @@ class ExportStream(Stream):
         state.pop("progress_markers", None)  # the bookmark is the window, not a row value
         state["replication_key"] = self.replication_key
         state["replication_key_value"] = job.window.end
-        state.pop("pending_export", None)
-        self.coordinator.done(job)
-        self._write_state_message()
+        self.coordinator.done(job)  # forgets the export and emits the state
 
     def post_process(self, row: dict, context: Context | None = None) -> dict | None:
         extra = {key: row.pop(key) for key in list(row) if key not in self._known}

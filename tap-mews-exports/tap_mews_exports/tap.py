@@ -134,6 +134,7 @@ class TapMewsExports(Tap):
     ).to_dict()
 
     def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
+        self._exports_started = False
         super().__init__(*args, **kwargs)
         unknown = [e for e in self.config.get("entity_types") or [] if e not in STREAM_OF_ENTITY]
         if unknown:  # before any request, also for --discover
@@ -183,7 +184,21 @@ class TapMewsExports(Tap):
             timeout=float(self.config["export_timeout_seconds"]),
             max_attempts=int(self.config["max_export_attempts"]),
             scope=scope,
-            on_created=lambda job: self.streams[STREAM_OF_ENTITY[job.entity_type]].remember(job),
+            on_change=lambda entity, records: self._stream_of(entity).remember(records),
+        )
+
+    def _stream_of(self, entity_type: str) -> t.Any:
+        return self.streams[STREAM_OF_ENTITY[entity_type]]
+
+    def start_exports(self) -> None:
+        """Resume or create the exports of every selected type, all up front (once)."""
+        if self._exports_started:
+            return
+        self._exports_started = True
+        selected = [s for s in self.streams.values() if s.selected]
+        self.coordinator.start(
+            {s.entity_type: s.pending_records() for s in selected},
+            plan=lambda entity, after: self._stream_of(entity).plan(after),
         )
 
     def check_settings(self) -> None:
@@ -199,7 +214,7 @@ class TapMewsExports(Tap):
             and ledger.selected
             and not self.config.get("start_date")
             and not ledger.stream_state.get("replication_key_value")
-            and not ledger.pending_record()
+            and not ledger.pending_records()
         ):
             errors.append(
                 "ledger_entries (LedgerEntry) needs start_date: Mews requires "
@@ -213,10 +228,7 @@ class TapMewsExports(Tap):
 
     def sync_all(self) -> None:
         self.check_settings()
-        # Every selected type's first export is created (or resumed) before any waiting.
-        for stream in self.streams.values():
-            if stream.selected:
-                stream.first_job()
+        self.start_exports()  # before any waiting
         super().sync_all()
 
     @classmethod

@@ -116,7 +116,7 @@ def test_resume_export_created_by_a_killed_run(serve, tmp_path):
         time.sleep(0.05)
     os.kill(process.pid, signal.SIGKILL)
     process.wait()
-    entry = json.loads(journal.read_text())["exports"]["Company"]
+    [entry] = json.loads(journal.read_text())["exports"]["Company"]
     assert len(adds(slow.app)) == 1
     run = run_tap(TAP, config)  # no state: only the journal knows the export
     assert run.returncode == 0, run.stderr

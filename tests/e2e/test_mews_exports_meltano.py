@@ -10,6 +10,7 @@ import pytest
 
 from sandbox.mews import MewsApp
 from tests.meltano_run import MeltanoProject
+from tests.warehouse import PG_DSN
 
 pytestmark = pytest.mark.e2e
 
@@ -32,11 +33,25 @@ def settings(app, tmp_path):
 
 
 def touch_after_first_run(app):
-    # Windows end 5.5 minutes before now: mark the change just before the next run's end.
-    at = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=5, seconds=31)
+    """Change 4 customers just before the next run's window end (5.5 minutes before now)."""
+    at = dt.datetime.now(dt.UTC).replace(microsecond=0) - dt.timedelta(minutes=5, seconds=31)
     app.update_entities("Customer", 4, at)
     time.sleep(2)
-    return 4
+    return at
+
+
+def customers_updated_at(schema, at):
+    """Customer rows in PostgreSQL whose UpdatedUtc is ``at``."""
+    import psycopg
+
+    with psycopg.connect(PG_DSN, autocommit=True) as conn:
+        [(column,)] = conn.execute(
+            "SELECT column_name FROM information_schema.columns WHERE table_schema = %s"
+            " AND table_name = 'customers' AND lower(column_name) = 'updatedutc'",
+            (schema,),
+        ).fetchall()
+        query = f'SELECT count(*) FROM "{schema}".customers WHERE "{column}" = %s'
+        return conn.execute(query, (at,)).fetchone()[0]
 
 
 def test_postgres_incremental(tmp_path, pg_schema, mews):
@@ -44,10 +59,12 @@ def test_postgres_incremental(tmp_path, pg_schema, mews):
     app = mews.app
     cfg = settings(app, tmp_path)
     assert project.load_postgres("tap-mews-exports", schema=pg_schema, tap_settings=cfg) == FIRST
-    touch_after_first_run(app)
+    at = touch_after_first_run(app)
+    assert customers_updated_at(pg_schema, at) == 0
     adds_before = len(app.requests_to(r"/exports/add$"))
     second = project.load_postgres("tap-mews-exports", schema=pg_schema, tap_settings=cfg)
     assert second == FIRST  # upserted by Id
+    assert customers_updated_at(pg_schema, at) == 4  # the changed rows arrived
     # the second run exported one small window per type only
     bodies = [r.body[-160:] for r in app.requests_to(r"/exports/add$")[adds_before:]]
     assert len(bodies) == 3, bodies
