@@ -17,6 +17,7 @@ import tempfile
 import typing as t
 from pathlib import Path
 
+import msgspec
 import requests
 
 CHUNK = 1024 * 1024
@@ -26,6 +27,9 @@ _SIGNED_URL = re.compile(r"(https?://[^\s'\"?]+)\?[^\s'\")]*")
 
 class FileFetchError(Exception):
     """This attempt failed; a fresh URL may succeed."""
+
+
+decode = msgspec.json.Decoder().decode
 
 
 def without_signature(text: str) -> str:
@@ -87,8 +91,8 @@ def rows(path: Path, skip: int = 0) -> t.Iterator[tuple[int, dict[str, t.Any]]]:
             if number <= skip or not line.strip():
                 continue
             try:
-                row = json.loads(line)
-            except ValueError as exc:
+                row = decode(line)  # msgspec: several times faster than json.loads
+            except msgspec.DecodeError as exc:
                 raise FileFetchError(f"line {number} is not valid JSON") from exc
             if not isinstance(row, dict):
                 raise FileFetchError(f"line {number} is not a JSON object")

@@ -17,7 +17,7 @@ from tap_mews_exports import files
 from tap_mews_exports.entity_types import STREAM_OF_ENTITY
 from tap_mews_exports.errors import ExportError
 from tap_mews_exports.schemas import schema_for
-from tap_mews_exports.speed import CONFORMANCE
+from tap_mews_exports.speed import CONFORMANCE, FastRecordMessages
 from tap_mews_exports.windows import Window, posting_windows, updated_windows
 
 if t.TYPE_CHECKING:
@@ -29,7 +29,7 @@ FILE_ATTEMPTS = 4
 logger = logging.getLogger("tap-mews-exports.streams")
 
 
-class ExportStream(Stream):
+class ExportStream(FastRecordMessages, Stream):
     """Rows of every file of each export window, bookmarked per window."""
 
     TYPE_CONFORMANCE_LEVEL = CONFORMANCE  # rows are typed by the tap already

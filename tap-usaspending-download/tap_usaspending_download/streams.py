@@ -11,7 +11,7 @@ from singer_sdk import typing as th
 from tap_usaspending_download.columns import DATE, DATETIME, INT, KINDS, MONEY, FileKind
 from tap_usaspending_download.downloads import split
 from tap_usaspending_download.rows import read_rows
-from tap_usaspending_download.speed import CONFORMANCE
+from tap_usaspending_download.speed import CONFORMANCE, FastRecordMessages
 
 if t.TYPE_CHECKING:
     from singer_sdk.helpers.types import Context
@@ -43,7 +43,7 @@ def schema_of(kind: FileKind) -> dict[str, t.Any]:
     return th.PropertiesList(*properties).to_dict()
 
 
-class DownloadFileStream(Stream):
+class DownloadFileStream(FastRecordMessages, Stream):
     TYPE_CONFORMANCE_LEVEL = CONFORMANCE  # rows are typed by the tap already
     kind: FileKind
     replication_key = "time_period_end"

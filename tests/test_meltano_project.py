@@ -1,0 +1,93 @@
+"""The Meltano project's plugin definitions stay complete and in step with the taps.
+
+Every extractor setting that a tap declares (``--about``) is declared in its
+``meltano/*.meltano.yml`` with a label and a description, secrets are ``sensitive``,
+nothing deprecated is used, and the Snowflake loader, which cannot run here, resolves
+its whole configuration from the environment through ``meltano config list``.
+"""
+
+from __future__ import annotations
+
+import importlib
+from importlib.metadata import entry_points
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.meltano_run import ROOT, MeltanoProject
+
+PLUGIN_FILES = sorted((ROOT / "meltano").glob("tap-*.meltano.yml"))
+
+
+def _extractor(path: Path) -> dict:
+    (plugin,) = yaml.safe_load(path.read_text())["plugins"]["extractors"]
+    return plugin
+
+
+def _tap_class(tap: str) -> type:
+    """The Tap class behind a console script (``tap_x.tap:TapX.cli``)."""
+    (script,) = [e for e in entry_points(group="console_scripts") if e.name == tap]
+    module, _, attribute = script.value.partition(":")
+    return getattr(importlib.import_module(module), attribute.split(".")[0])
+
+
+def test_every_tap_has_a_plugin_definition():
+    taps = sorted(p.name for p in ROOT.glob("tap-*") if (p / "pyproject.toml").exists())
+    assert [_extractor(p)["name"] for p in PLUGIN_FILES] == taps
+
+
+@pytest.mark.parametrize("path", PLUGIN_FILES, ids=lambda p: p.name.split(".")[0])
+def test_plugin_settings_match_the_tap(path):
+    plugin = _extractor(path)
+    tap = _tap_class(plugin["name"])
+    declared = {s["name"]: s for s in plugin["settings"]}
+    properties = tap.config_jsonschema["properties"]  # the tap's own, not the SDK's built-ins
+    assert sorted(declared) == sorted(properties), "meltano settings differ from the tap's"
+    for name, spec in properties.items():
+        setting = declared[name]
+        assert setting.get("label"), f"{name} has no label"
+        assert setting.get("description"), f"{name} has no description"
+        assert bool(setting.get("sensitive")) == bool(spec.get("secret")), name
+        assert "kind" in setting and setting["kind"] != "password", name
+    assert plugin["namespace"] == plugin["name"].replace("-", "_")
+    assert plugin["pip_url"] == f"-e ./{plugin['name']}"
+    assert plugin["executable"] == plugin["name"]
+    assert set(plugin["capabilities"]) >= {"about", "catalog", "discover", "state"}
+    assert set(plugin["capabilities"]) <= {str(c) for c in tap.capabilities} | {"discover"}
+
+
+def test_project_uses_no_deprecated_keys():
+    project = yaml.safe_load((ROOT / "meltano.yml").read_text())
+    assert project["requires_meltano"] == ">=4.0"
+    assert "version" not in project
+    text = "\n".join(p.read_text() for p in [ROOT / "meltano.yml", *PLUGIN_FILES])
+    assert "kind: password" not in text
+
+
+def test_snowflake_loader_is_configured_from_the_environment(tmp_path):
+    env = {
+        "SNOWFLAKE_ACCOUNT": "acme-eu1",
+        "SNOWFLAKE_USER": "LOADER",
+        "SNOWFLAKE_PASSWORD": "pw-never-printed-7731",
+        "SNOWFLAKE_PRIVATE_KEY": "",
+        "SNOWFLAKE_DATABASE": "RAW",
+        "SNOWFLAKE_WAREHOUSE": "LOAD_WH",
+        "SNOWFLAKE_ROLE": "LOADER_ROLE",
+    }
+    project = MeltanoProject(tmp_path, environment="prod")
+    listed = project.run_ok("config", "list", "target-snowflake", env=env)
+    output = listed.stdout + listed.stderr
+    for setting, value in [
+        ("account", "acme-eu1"),
+        ("user", "LOADER"),
+        ("database", "RAW"),
+        ("warehouse", "LOAD_WH"),
+        ("role", "LOADER_ROLE"),
+    ]:
+        assert f"{setting} [env: TARGET_SNOWFLAKE_{setting.upper()}] current value: '{value}'" in (
+            output
+        )
+    assert "password [env: TARGET_SNOWFLAKE_PASSWORD] current value: (redacted)" in output
+    assert env["SNOWFLAKE_PASSWORD"] not in output
+    assert "deprecat" not in output.lower()
