@@ -96,12 +96,16 @@ class _Reader:
         if missing:
             raise DownloadError(f"{self.member} lacks its key column(s) {missing}")
         self._report_unknown([c for c in header if c not in kind.columns])
-        # Precompiled per column: one lookup per file, not per value.
-        plan = [
-            (i, name, CONVERTERS.get(kind.columns[name]))
-            for i, name in enumerate(header)
-            if name in kind.columns
-        ]
+        # Precompiled per column: one lookup per file, not per value. Text columns (most
+        # of them) are copied in one comprehension; only typed ones go through a converter.
+        text: list[tuple[int, str]] = []
+        plan: list[tuple[int, str, t.Callable[[str], t.Any]]] = []
+        for i, name in enumerate(header):
+            convert = CONVERTERS.get(kind.columns.get(name, ""))
+            if convert is not None:
+                plan.append((i, name, convert))
+            elif name in kind.columns:
+                text.append((i, name))
         extra = [(i, name) for i, name in enumerate(header) if name not in kind.columns]
         width = len(header)
         for line, row in enumerate(reader, start=2):
@@ -109,14 +113,12 @@ class _Reader:
                 raise DownloadError(
                     f"{self.member}: record {line} has {len(row)} fields, the header {width}"
                 )
-            record: dict[str, t.Any] = {}
+            record: dict[str, t.Any] = {name: row[i] or None for i, name in text}
             kept: dict[str, str | None] = {name: row[i] or None for i, name in extra}
             for i, name, convert in plan:
                 value = row[i]
                 if not value:
                     record[name] = None
-                elif convert is None:
-                    record[name] = value
                 else:
                     try:
                         record[name] = convert(value)
