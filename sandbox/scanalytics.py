@@ -26,7 +26,7 @@ DEPLOYMENTS = [
         "timezone": "America/Chicago",
         "arrays": [
             {"key": "1AMDJ", "name": "North entrance"},
-            {"key": "2BXQK", "name": "Food court"},
+            {"key": "2BXQK", "name": "Food court", "deviceCount": 14},  # undocumented
         ],
         "installedAt": "2023-05-01",  # not documented: a tolerant client keeps it
     },
@@ -66,6 +66,10 @@ class ScanalyticsApp(SandboxApp):
         self.used_refresh_tokens: set[str] = set()
         self.throttled = 0
         self.throttle_in_body = False  # 429 with the seconds only in the body
+        self.unauthorized = 0  # 401s answered for a missing, unknown or expired token
+        self.naive_times = False  # answer bucket times as local times without offset
+        self._revoke_in: int | None = None
+        self.issued: list[str] = []  # every access and refresh token handed out
         self._calls: dict[str, deque[float]] = {}
 
     def demo_config(self) -> dict[str, t.Any]:
@@ -75,7 +79,9 @@ class ScanalyticsApp(SandboxApp):
             "client_secret": CLIENT_SECRET,
             "username": USERNAME,
             "password": PASSWORD,
-            "start_date": "2024-10-28T00:00:00Z",
+            # Two weeks of Chicago local days, the autumn DST change in the middle.
+            "start_date": "2024-10-28T05:00:00Z",
+            "end_date": "2024-11-11T06:00:00Z",
             "timezone": "America/Chicago",
         }
 
@@ -84,11 +90,17 @@ class ScanalyticsApp(SandboxApp):
         token = secrets.token_urlsafe(20)
         with self.lock:
             self.refresh_tokens[token] = user
+            self.issued.append(token)
         return token
 
     def expire_access_tokens(self) -> None:
         with self.lock:
             self.access_tokens.clear()
+
+    def revoke_after(self, calls: int) -> None:
+        """Revoke every access token once ``calls`` more API calls were answered."""
+        with self.lock:
+            self._revoke_in = calls
 
     # -- OAuth2 --------------------------------------------------------------------
     @route("POST", r"/o/token/")
@@ -127,17 +139,26 @@ class ScanalyticsApp(SandboxApp):
         }
         with self.lock:
             self.access_tokens[access] = (user, time.time() + self.token_seconds)
+            self.issued.append(access)
             if issue_refresh:
                 refresh = secrets.token_urlsafe(20)
                 self.refresh_tokens[refresh] = user
+                self.issued.append(refresh)
                 answer["refresh_token"] = refresh
         return Response.json(answer)
 
     def _user(self, request: Request) -> str:
         token = (request.header("authorization") or "").removeprefix("Bearer ").strip()
         with self.lock:
+            if self._revoke_in is not None:
+                self._revoke_in -= 1
+                if self._revoke_in < 0:
+                    self._revoke_in = None
+                    self.access_tokens.clear()
             found = self.access_tokens.get(token)
         if found is None or found[1] < time.time():
+            with self.lock:
+                self.unauthorized += 1
             raise HTTPError(401, {"detail": "Authentication credentials were not provided."})
         self._rate_limit(found[0])
         return found[0]
@@ -205,7 +226,11 @@ class ScanalyticsApp(SandboxApp):
         if end <= start or end - start > MAX_WINDOW:
             raise HTTPError(400, {"detail": "The window must be positive and at most 31 days."})
         size, unit = int(match.group(1)), match.group(2)
-        return Response.json(list(_buckets(array, start, end, zone, size, unit)))
+        rows = list(_buckets(array, start, end, zone, size, unit))
+        if self.naive_times:
+            for row in rows:
+                row["start"], row["end"] = row["start"][:19], row["end"][:19]
+        return Response.json(rows)
 
 
 def _buckets(

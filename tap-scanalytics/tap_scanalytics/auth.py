@@ -10,9 +10,11 @@ does not keep rotated refresh tokens; that part is here.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import os
 import tempfile
+import time
 import typing as t
 from pathlib import Path
 
@@ -20,25 +22,34 @@ import requests
 from singer_sdk.authenticators import OAuthAuthenticator
 
 from tap_scanalytics.errors import AuthError
+from tap_scanalytics.throttle import retry_after
 
 RENEW_MARGIN = 300  # seconds before expiry at which a token is renewed
+TOKEN_TRIES = 4
 
 
 class TokenCache:
-    """The newest refresh token, on disk, readable by the owner only."""
+    """The newest refresh token, on disk, readable by the owner only.
+
+    Next to it sits a fingerprint (SHA-256, not the token) of the configured
+    ``refresh_token`` the chain started from: when the user configures a different
+    one, it wins over the cache instead of being ignored.
+    """
 
     def __init__(self, path: str | None) -> None:
         self.path = Path(path).expanduser() if path else None
 
-    def read(self) -> str | None:
+    def read(self) -> dict[str, t.Any]:
         if self.path is None or not self.path.exists():
-            return None
+            return {}
         try:
-            return json.loads(self.path.read_text()).get("refresh_token") or None
+            content = json.loads(self.path.read_text())
         except (OSError, ValueError):
-            return None
+            return {}
+        return content if isinstance(content, dict) else {}
 
-    def write(self, refresh_token: str) -> None:
+    def write(self, refresh_token: str, seeded_from: str | None) -> None:
+        """Replace the file in one step (no reader ever sees half a token)."""
         if self.path is None:
             return
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -46,13 +57,17 @@ class TokenCache:
         try:
             os.fchmod(handle, 0o600)
             with os.fdopen(handle, "w") as out:
-                json.dump({"refresh_token": refresh_token}, out)
+                json.dump({"refresh_token": refresh_token, "seeded_from": seeded_from}, out)
                 out.flush()
                 os.fsync(out.fileno())
             os.replace(temp, self.path)
         except BaseException:
             Path(temp).unlink(missing_ok=True)
             raise
+
+
+def fingerprint(token: str | None) -> str | None:
+    return hashlib.sha256(token.encode()).hexdigest() if token else None
 
 
 class ScanalyticsAuthenticator(OAuthAuthenticator):
@@ -64,8 +79,18 @@ class ScanalyticsAuthenticator(OAuthAuthenticator):
         )
         self._settings = config
         self.cache = TokenCache(config.get("token_cache_path"))
-        self.refresh_token = self.cache.read() or config.get("refresh_token")
-        self.refresh_source = "token_cache_path" if self.cache.read() else "refresh_token"
+        configured = config.get("refresh_token")
+        cached = self.cache.read()
+        self.seeded_from = fingerprint(configured)
+        # A cache from before fingerprints counts as seeded from the configured token.
+        if cached.get("refresh_token") and (
+            not configured or cached.get("seeded_from", self.seeded_from) == self.seeded_from
+        ):
+            self.refresh_token = cached["refresh_token"]
+            self.refresh_source = "token_cache_path"
+        else:  # none cached yet, or the user configured a new token since
+            self.refresh_token = configured
+            self.refresh_source = "refresh_token"
 
     @property
     def grant(self) -> str:
@@ -103,38 +128,80 @@ class ScanalyticsAuthenticator(OAuthAuthenticator):
     def update_access_token(self) -> None:
         grant = self.grant
         requested = dt.datetime.now(dt.UTC)
-        try:
-            response = self._session.post(
-                self.auth_endpoint, data=self.oauth_request_body, timeout=60
-            )
-        except requests.RequestException as exc:
-            raise AuthError(f"Could not reach the Scanalytics token endpoint: {exc}") from exc
+        response = self._post_token_request(grant)
         if response.status_code >= 400:
             raise AuthError(self._refusal(grant, response))
-        answer = response.json()
-        self.access_token = answer["access_token"]
+        try:
+            answer = response.json()
+            access_token = answer["access_token"]
+        except (ValueError, KeyError, TypeError) as exc:
+            raise AuthError(
+                f"The Scanalytics token endpoint answered grant {grant} without an access token"
+            ) from exc
+        self.access_token = access_token
         self.expires_in = int(answer.get("expires_in") or 0) or None
         self.last_refreshed = requested
         rotated = answer.get("refresh_token")
         if rotated:
             # Single use: the old one is dead now, so keep the new one before anything else.
             self.refresh_token = rotated
-            self.cache.write(rotated)
+            self.cache.write(rotated, self.seeded_from)
+            self.refresh_source = "token_cache_path" if self.cache.path else "this run"
         elif grant == "refresh_token":
             self.refresh_token = None
         self.logger.info("Obtained a Scanalytics access token (grant %s)", grant)
 
+    def _post_token_request(self, grant: str) -> requests.Response:
+        """POST the grant; a busy or unreachable endpoint is retried a few times."""
+        for attempt in range(TOKEN_TRIES):
+            last = attempt == TOKEN_TRIES - 1
+            try:
+                response = self._session.post(
+                    self.auth_endpoint, data=self.oauth_request_body, timeout=60
+                )
+            except requests.RequestException as exc:
+                if last:
+                    raise AuthError(
+                        f"Could not reach the Scanalytics token endpoint ({grant} grant): "
+                        f"{type(exc).__name__}"
+                    ) from exc
+                delay = 2.0**attempt
+            else:
+                if last or (response.status_code != 429 and response.status_code < 500):
+                    return response
+                delay = retry_after(response) or 2.0**attempt
+            self.logger.warning("Token endpoint busy or unreachable; retrying in %.0f s", delay)
+            time.sleep(min(delay, 300.0))
+        raise AssertionError("unreachable")  # the loop returns or raises
+
     def _refusal(self, grant: str, response: requests.Response) -> str:
         try:
-            error = response.json().get("error", "")
-        except ValueError:
-            error = ""
+            body = response.json()
+            error = str(body.get("error", ""))
+            detail = str(body.get("error_description", ""))
+        except (ValueError, AttributeError):
+            error = detail = ""
         if grant == "refresh_token" and error == "invalid_grant":
+            if self.refresh_source == "token_cache_path":
+                where = f"the refresh token stored in token_cache_path ({self.cache.path})"
+                todo = (
+                    "Set a fresh refresh_token (a newly configured one replaces the cached "
+                    "one), or delete that file and log in with username/password."
+                )
+            elif self.refresh_source == "refresh_token":
+                where = "the configured refresh_token"
+                todo = (
+                    "Set a fresh refresh_token and keep token_cache_path between runs so "
+                    "the tap can store each new one, or remove refresh_token to log in "
+                    "with username/password."
+                )
+            else:
+                where = "the refresh token issued earlier in this run"
+                todo = "Run again with a fresh refresh_token or username/password."
             return (
-                f"Scanalytics refused the refresh token from {self.refresh_source} "
-                "(invalid_grant): refresh tokens work once, so this one was already used or "
-                "revoked. Set a fresh refresh_token (and keep token_cache_path so the tap can "
-                "store each new one), or remove it to log in with username/password."
+                f"Scanalytics refused {where} (grant refresh_token, invalid_grant): refresh "
+                f"tokens work once, so it was already used (by another run or copy?) or "
+                f"revoked. {todo}"
             )
         what = {
             "password": "username/password (grant password)",
@@ -142,5 +209,6 @@ class ScanalyticsAuthenticator(OAuthAuthenticator):
         }.get(grant, f"grant {grant}")
         return (
             f"Scanalytics refused the credentials {what}: HTTP {response.status_code} "
-            f"{error or response.reason}. Check them and client_id."
+            f"{error or response.reason}{f' ({detail})' if detail else ''}. "
+            "Check them and client_id."
         )

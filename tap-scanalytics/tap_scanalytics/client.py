@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import typing as t
 from http import HTTPStatus
 
@@ -11,8 +10,8 @@ from singer_sdk.exceptions import RetriableAPIError
 from singer_sdk.streams import RESTStream
 
 from tap_scanalytics.errors import AuthError, ScanalyticsError, UnknownArrayError
+from tap_scanalytics.throttle import retry_after
 
-_BODY_SECONDS = re.compile(r"available in (\d+(?:\.\d+)?) seconds?")
 MAX_WAIT = 3600.0
 
 
@@ -58,7 +57,7 @@ class ScanalyticsStream(RESTStream):
             exception = yield  # type: ignore[misc]
             while True:
                 response = getattr(exception, "response", None)
-                delay = _retry_after(response)
+                delay = retry_after(response)
                 if delay is None:
                     renewal = response is not None and response.status_code == 401
                     delay = 0.0 if renewal else float(2**attempt)
@@ -85,13 +84,3 @@ class ScanalyticsStream(RESTStream):
                 raise ScanalyticsError(f"Could not reach Scanalytics: {exc}") from exc
 
         return call
-
-
-def _retry_after(response: requests.Response | None) -> float | None:
-    if response is None or response.status_code != 429:
-        return None
-    header = response.headers.get("Retry-After")
-    if header and header.replace(".", "", 1).isdigit():
-        return float(header)
-    match = _BODY_SECONDS.search(response.text or "")
-    return float(match.group(1)) if match else None

@@ -8,14 +8,15 @@ from zoneinfo import ZoneInfo
 
 from singer_sdk import typing as th
 
+from tap_scanalytics.buckets import UtcClock, window_days, windows
 from tap_scanalytics.client import ScanalyticsStream
-from tap_scanalytics.errors import UnknownArrayError
+from tap_scanalytics.errors import ScanalyticsError, UnknownArrayError
 
 if t.TYPE_CHECKING:
     import requests
     from singer_sdk.helpers.types import Context
 
-MAX_WINDOW_DAYS = 31  # the API refuses longer windows with 400
+DEFAULT_DAYS_BACK = 7  # first sync without start_date
 EXTRA = th.Property(
     "_extra",
     th.ObjectType(additional_properties=True),
@@ -87,13 +88,17 @@ class ArraysStream(TolerantStream):
     ).to_dict()
 
     def parse_response(self, response: requests.Response) -> t.Iterable[dict]:
+        keys = []
         for deployment in response.json():
             for array in deployment.get("arrays") or []:
+                keys.append(array.get("key"))
                 yield {
                     **array,
                     "deployment_key": deployment.get("key"),
                     "deployment_timezone": deployment.get("timezone"),
                 }
+        # The visits partitions reuse this list instead of asking again (budget).
+        self._tap.listed_array_keys = keys
 
 
 class VisitsStream(TolerantStream):
@@ -104,7 +109,8 @@ class VisitsStream(TolerantStream):
     replication_key = "start"
     is_sorted = True  # buckets come in time order, window after window
     records_jsonpath = "$[*]"
-    state_partitioning_keys: t.ClassVar[list[str]] = ["array_key"]
+    # No explicit state_partitioning_keys: the SDK would then treat the stream as unsorted
+    # (bookmarks held back as progress markers until each array completes).
     schema = th.PropertiesList(
         th.Property("array_key", th.StringType, required=True),
         th.Property("bucket", th.StringType, required=True),
@@ -133,43 +139,37 @@ class VisitsStream(TolerantStream):
     def get_records(self, context: Context | None) -> t.Iterable[dict[str, t.Any]]:
         zone = ZoneInfo(self.config["timezone"])
         since = self.get_starting_timestamp(context)
+        if since is not None and since.tzinfo is None:
+            since = since.replace(tzinfo=dt.UTC)
+        first = since or self._tap.run_started - dt.timedelta(days=DEFAULT_DAYS_BACK)
+        until = self._tap.end_bound
+        days = window_days(self.config["bucket"])
         try:
-            for start, end in self._windows(context, zone):
-                window = {**context, "start": start, "end": end}
-                for row in super().get_records(window):
+            for start, end in windows(first, until, zone, days):
+                clock = UtcClock(zone)
+                for row in super().get_records({**context, "start": start, "end": end}):
+                    try:
+                        row["start"] = clock.start(row["start"])
+                        if row.get("end"):
+                            row["end"] = clock.end(row["end"], row["start"]).isoformat()
+                    except (KeyError, TypeError, ValueError) as exc:
+                        raise ScanalyticsError(
+                            f"Array {context['array_key']}: a visits bucket from {start} to "
+                            f"{end} has no readable start/end ({type(exc).__name__}: {exc})"
+                        ) from exc
                     # Windows start at local midnight; buckets before the bookmark were
                     # emitted already (the bookmark's own bucket comes again, updated).
-                    moment = dt.datetime.fromisoformat(row["start"])
-                    if (since is None or moment >= since) and moment < self._tap.end_bound:
+                    if first <= row["start"] < until:
+                        row["start"] = row["start"].isoformat()
                         yield row
         except UnknownArrayError as exc:
             self._tap.record_failure(context["array_key"], str(exc))
 
-    def _windows(self, context: Context, zone: ZoneInfo) -> t.Iterator[tuple[str, str]]:
-        """Local-midnight-aligned windows of at most 31 days (midnight is never a
-        DST gap or overlap in zones that change at night), from the bookmark."""
-        since = self.get_starting_timestamp(context) or dt.datetime.now(dt.UTC) - dt.timedelta(
-            days=7
-        )
-        local_day = since.astimezone(zone).date()
-        today = self._tap.run_started.astimezone(zone).date() + dt.timedelta(days=1)
-        while local_day < today:
-            upper = min(local_day + dt.timedelta(days=MAX_WINDOW_DAYS), today)
-            yield (f"{local_day.isoformat()}T00:00:00", f"{upper.isoformat()}T00:00:00")
-            local_day = upper
-
     def post_process(self, row: dict, context: Context | None = None) -> dict | None:
-        zone = ZoneInfo(self.config["timezone"])
         row = super().post_process(row, context) or row
         row["array_key"] = context["array_key"]
         row["bucket"] = self.config["bucket"]
         row["timezone"] = self.config["timezone"]
-        for key in ("start", "end"):
-            if row.get(key):
-                moment = dt.datetime.fromisoformat(row[key])
-                if moment.tzinfo is None:
-                    moment = moment.replace(tzinfo=zone)  # a zone-less answer is local time
-                row[key] = moment.astimezone(dt.UTC).isoformat()
         return row
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 import sys
 import typing as t
 from functools import cached_property
@@ -14,6 +13,7 @@ from singer_sdk import typing as th
 from singer_sdk.exceptions import ConfigValidationError
 
 from tap_scanalytics.auth import ScanalyticsAuthenticator
+from tap_scanalytics.buckets import bucket_problem
 from tap_scanalytics.errors import ScanalyticsError
 from tap_scanalytics.ratelimit import SlidingWindowLimiter
 from tap_scanalytics.streams import STREAM_TYPES
@@ -23,6 +23,7 @@ class TapScanalytics(Tap):
     """Extracts the user, deployments, arrays and visit aggregates from Scanalytics."""
 
     name = "tap-scanalytics"
+    budget_windows = (60.0, 3600.0)  # seconds of "a minute" and "an hour" (tests shrink them)
 
     config_jsonschema = th.PropertiesList(
         th.Property(
@@ -62,7 +63,8 @@ class TapScanalytics(Tap):
             secret=True,
             title="Refresh token",
             description="A refresh token to start from (single use; the tap stores "
-            "each new one in token_cache_path and prefers it next run).",
+            "each new one in token_cache_path and prefers it next run, until a different "
+            "refresh_token is configured).",
         ),
         th.Property(
             "token_cache_path",
@@ -78,11 +80,19 @@ class TapScanalytics(Tap):
             description="First bucket of the first sync (default: 7 days ago).",
         ),
         th.Property(
+            "end_date",
+            th.DateTimeType,
+            title="End date",
+            description="Stop before buckets starting at this time (default: now; a later "
+            "time is treated as now). For backfills and reproducible runs.",
+        ),
+        th.Property(
             "bucket",
             th.StringType,
             default="1h",
             title="Bucket",
-            description="Aggregation bucket: <number><m|h|d>, e.g. 15m, 1h, 1d.",
+            description="Aggregation bucket: a number and m, h or d, e.g. 15m, 1h, 1d "
+            "(minutes and hours must divide a day).",
         ),
         th.Property(
             "timezone",
@@ -116,6 +126,7 @@ class TapScanalytics(Tap):
     def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
         super().__init__(*args, **kwargs)
         self.failures: dict[str, str] = {}
+        self.listed_array_keys: list[str] | None = None  # from this run's deployment list
 
     def discover_streams(self) -> list:
         return [cls(tap=self) for cls in STREAM_TYPES]
@@ -126,11 +137,11 @@ class TapScanalytics(Tap):
 
     @cached_property
     def end_bound(self) -> dt.datetime:
-        """Buckets starting at or after this are left for a later run."""
+        """Buckets starting at or after this are left for a later run (never the future)."""
         if not self.config.get("end_date"):
             return self.run_started
         end = dt.datetime.fromisoformat(self.config["end_date"].replace("Z", "+00:00"))
-        return end if end.tzinfo else end.replace(tzinfo=dt.UTC)
+        return min(end if end.tzinfo else end.replace(tzinfo=dt.UTC), self.run_started)
 
     @cached_property
     def authenticator(self) -> ScanalyticsAuthenticator:
@@ -138,17 +149,22 @@ class TapScanalytics(Tap):
 
     @cached_property
     def limiter(self) -> SlidingWindowLimiter:
+        minute, hour = self.budget_windows
         return SlidingWindowLimiter(
             [
-                (int(self.config["requests_per_minute"]), 60.0),
-                (int(self.config["requests_per_hour"]), 3600.0),
+                (int(self.config["requests_per_minute"]), minute, "minute"),
+                (int(self.config["requests_per_hour"]), hour, "hour"),
             ]
         )
 
     def array_keys(self) -> list[str]:
+        """The arrays to aggregate: configured, else every one (listed once per run)."""
         if self.config.get("array_keys"):
             return list(self.config["array_keys"])
-        return [row["key"] for row in self.streams["arrays"].get_records(None)]
+        if self.listed_array_keys is None:
+            for _ in self.streams["arrays"].get_records(None):
+                pass  # the arrays stream fills listed_array_keys
+        return list(self.listed_array_keys or [])
 
     def record_failure(self, array_key: str, reason: str) -> None:
         self.logger.error("%s (the other arrays still sync)", reason)
@@ -160,8 +176,20 @@ class TapScanalytics(Tap):
             ZoneInfo(self.config.get("timezone", "UTC"))
         except (ZoneInfoNotFoundError, ValueError):
             errors.append(f"timezone: unknown IANA zone {self.config.get('timezone')!r}")
-        if not re.fullmatch(r"\d+[mhd]", self.config.get("bucket", "1h")):
-            errors.append("bucket: use <number><m|h|d>, e.g. 15m, 1h or 1d")
+        problem = bucket_problem(self.config.get("bucket", "1h"))
+        if problem:
+            errors.append(f"bucket: {problem}")
+        for name in ("requests_per_minute", "requests_per_hour"):
+            if int(self.config.get(name) or 0) < 1:
+                errors.append(f"{name}: must be at least 1")
+        if self.config.get("username") and not self.config.get("password"):
+            errors.append("password: required with username (grant password)")
+        if not (
+            self.authenticator.refresh_token
+            or self.config.get("username")
+            or self.config.get("client_secret")
+        ):
+            errors.append("credentials: set refresh_token, username and password, or client_secret")
         if errors:
             raise ConfigValidationError("Invalid configuration", errors=errors)
 

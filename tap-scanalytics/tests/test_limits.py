@@ -1,0 +1,115 @@
+"""Rate limits: the client-side sliding windows (both budgets, every stream) and the
+server's 429s (Retry-After or the seconds in the body)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import email.utils
+import json
+import logging
+
+import pytest
+import requests
+from tap_scanalytics.ratelimit import SlidingWindowLimiter
+from tap_scanalytics.tap import TapScanalytics
+from tap_scanalytics.throttle import retry_after
+
+from sandbox.scanalytics import ScanalyticsApp
+from tests.singer_run import run_tap
+
+ONE_DAY = {"start_date": "2024-11-01T05:00:00Z", "end_date": "2024-11-02T05:00:00Z"}
+
+
+@pytest.mark.parametrize("in_body", [False, True], ids=["retry-after", "seconds-in-body"])
+def test_server_rate_limit_is_waited_out(serve, tmp_path, h, in_body):
+    app = serve(ScanalyticsApp(per_minute=4, minute_seconds=1.0)).app
+    app.throttle_in_body = in_body
+    config = {**app.demo_config(), **ONE_DAY, "token_cache_path": str(tmp_path / "t.json")}
+    run = run_tap(h.TAP, config)
+    assert run.returncode == 0, run.stderr
+    assert app.throttled >= 1
+    assert (
+        "Backing off 1.00 seconds after 1 tries" in run.stderr
+    )  # the server's number, not a guess
+    assert run.counts == {"whoami": 1, "deployments": 2, "arrays": 3, "visits": 3 * 24}
+
+
+class QuickTap(TapScanalytics):
+    """The tap with "a minute" of 0.5 s and "an hour" of 2 s, to watch both windows."""
+
+    budget_windows = (0.5, 2.0)
+
+
+def most_in_any_window(stamps: list[float], window: float) -> int:
+    return max(sum(1 for s in stamps if first <= s < first + window) for first in stamps)
+
+
+def test_limiter_keeps_both_budgets_across_streams(serve, tmp_path, capsys, caplog):
+    app = serve(ScanalyticsApp()).app
+    config = {
+        **app.demo_config(),
+        "start_date": "2024-09-01T05:00:00Z",
+        "end_date": "2024-11-08T06:00:00Z",  # 3 windows for each of 3 arrays
+        "token_cache_path": str(tmp_path / "t.json"),
+        "requests_per_minute": 3,
+        "requests_per_hour": 5,
+    }
+    caplog.set_level(logging.INFO)
+    QuickTap(config=config).sync_all()
+    calls = sorted(r.at for r in app.requests if r.path.startswith("/v1/"))
+    assert len(calls) == 1 + 1 + 1 + 9  # whoami, deployments, arrays, visits
+    # Both budgets hold in every window the server saw (less a little network jitter).
+    assert most_in_any_window(calls, 0.5 - 0.05) <= 3
+    assert most_in_any_window(calls, 2.0 - 0.05) <= 5
+    assert calls[-1] - calls[0] >= 2 * 2.0 - 0.1  # 12 calls at 5 per "hour": two waits
+    waits = [r.getMessage() for r in caplog.records if "Request budget spent" in r.getMessage()]
+    assert any("(5 per hour); waiting" in w for w in waits)
+    out = [json.loads(line) for line in capsys.readouterr().out.splitlines() if line]
+    visits = [m for m in out if m["type"] == "RECORD" and m["stream"] == "visits"]
+    days = (dt.date(2024, 11, 8) - dt.date(2024, 9, 1)).days
+    assert len(visits) == 3 * (days * 24 + 1)
+
+
+def test_limiter_waits_for_the_hourly_budget_and_logs_it(caplog):
+    now = [0.0]
+
+    def sleep(seconds: float) -> None:
+        now[0] += seconds
+
+    limiter = SlidingWindowLimiter(
+        [(3, 60.0, "minute"), (5, 3600.0, "hour")], clock=lambda: now[0], sleep=sleep
+    )
+    stamps = []
+    caplog.set_level(logging.INFO)
+    for _ in range(7):
+        limiter.acquire()
+        stamps.append(now[0])
+        now[0] += 1
+    assert stamps[:3] == [0, 1, 2]
+    assert stamps[3] == 60  # the minute budget
+    assert stamps[5] == 3600  # the hour budget: waits rather than fails
+    for i, start in enumerate(stamps):
+        assert sum(1 for s in stamps[i:] if s - start < 60) <= 3
+        assert sum(1 for s in stamps[i:] if s - start < 3600) <= 5
+    assert "Request budget spent (5 per hour); waiting 3538 s" in caplog.text
+    assert limiter.waited == pytest.approx(57 + 3538)
+
+
+def _response(status: int, body: str, **headers: str) -> requests.Response:
+    response = requests.Response()
+    response.status_code = status
+    response._content = body.encode()
+    response.headers.update(headers)
+    return response
+
+
+def test_retry_after_sources():
+    soon = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=30)
+    date = email.utils.format_datetime(soon, usegmt=True)
+    drf = '{"detail": "Request was throttled. Expected available in 56 seconds."}'
+    assert retry_after(_response(429, "{}", **{"Retry-After": "7"})) == 7
+    assert 28 <= retry_after(_response(429, "{}", **{"Retry-After": date})) <= 30
+    assert retry_after(_response(429, drf)) == 56
+    assert retry_after(_response(429, '{"retry_after": 4.5}')) == 4.5
+    assert retry_after(_response(429, "slow down")) is None
+    assert retry_after(_response(503, drf)) is None
