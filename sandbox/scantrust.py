@@ -4,6 +4,14 @@ products list (limit/offset) and scans (cursor paging).
 
 Code data is deterministic from the seed. Campaigns carry different SCM fields,
 and some values hold quotes, commas, newlines and non-ASCII characters.
+
+Like the real API it refuses what it does not understand: unknown query parameters
+and malformed filter values answer 400; a scans cursor only works with the query it
+was issued for. The S3 stand-in refuses an Authorization header, honours byte
+ranges (``Range``/``If-Range``) and can be slowed down. Faults on demand: the shared
+``faults`` plan, plus ``fail_next_jobs``, ``corrupt_next_files``,
+``headerless_next_files``, ``expire_next_links``, ``job_seconds_for`` and
+``s3.delay_seconds``.
 """
 
 from __future__ import annotations
@@ -11,6 +19,7 @@ from __future__ import annotations
 import base64
 import csv
 import datetime as dt
+import hashlib
 import random
 import secrets
 import tempfile
@@ -25,6 +34,9 @@ from sandbox.core import HTTPError, Request, Response, SandboxApp, route
 
 SANDBOX_TOKEN = "sandbox-uat-token"
 CODES_ONLY_TOKEN = "sandbox-uat-codes-only"
+PERMISSIONS = ("codes_view", "scans_download", "product_view")
+# permission -> a token holding every permission but that one
+TOKENS_WITHOUT = {permission: f"sandbox-uat-without-{permission}" for permission in PERMISSIONS}
 FIXED_COLUMNS = (
     "extended_id",
     "serial_number",
@@ -118,6 +130,7 @@ class Document:
     codes: list[Code]
     fail: bool = False
     path: Path | None = None
+    job_seconds: float = 0.0  # how long this search task stays unfinished
 
 
 class ScantrustS3App(SandboxApp):
@@ -129,6 +142,8 @@ class ScantrustS3App(SandboxApp):
     def __init__(self, **kwargs: t.Any) -> None:
         super().__init__(**kwargs)
         self.objects: dict[str, tuple[Path, float]] = {}  # name -> (file, expiry epoch)
+        self.delay_seconds = 0.0  # a slow file host: wait this long before answering
+        self._parts = Path(tempfile.mkdtemp(prefix="sandbox-scantrust-s3-"))
 
     def presign(self, path: Path, ttl: float = 600) -> str:
         name = f"{secrets.token_hex(8)}.zip"
@@ -163,7 +178,47 @@ class ScantrustS3App(SandboxApp):
         path, expires = found
         if time.time() > expires:
             return Response(403, b"<Error><Code>AccessDenied</Code>Request has expired</Error>", {})
-        return Response.file(path, "application/zip")
+        if self.delay_seconds:
+            time.sleep(self.delay_seconds)
+        size = path.stat().st_size
+        etag = f'"{hashlib.md5(f"{path.name}:{size}".encode()).hexdigest()}"'
+        headers = {"Content-Type": "application/zip", "ETag": etag, "Accept-Ranges": "bytes"}
+        wanted = _byte_range(request.header("range"), size)
+        if wanted is None or request.header("if-range", etag) != etag:
+            return Response(200, path, headers)  # no (or a stale) range: the whole object
+        start, end = wanted
+        if start >= size:
+            return Response(
+                416,
+                b"<Error><Code>InvalidRange</Code></Error>",
+                {"Content-Range": f"bytes */{size}"},
+            )
+        return Response(
+            206,
+            self._slice(path, start, end),
+            {**headers, "Content-Range": f"bytes {start}-{end}/{size}"},
+        )
+
+    def _slice(self, path: Path, start: int, end: int) -> Path:
+        """Bytes start..end (inclusive) of ``path`` as a file, copied in chunks."""
+        part = self._parts / f"{secrets.token_hex(6)}.part"
+        remaining = end - start + 1
+        with path.open("rb") as source, part.open("wb") as target:
+            source.seek(start)
+            while remaining > 0 and (chunk := source.read(min(remaining, 1 << 20))):
+                target.write(chunk)
+                remaining -= len(chunk)
+        return part
+
+
+def _byte_range(header: str | None, size: int) -> tuple[int, int] | None:
+    """``bytes=A-`` or ``bytes=A-B`` -> (A, B inclusive); None when absent or not understood."""
+    if not header or not header.startswith("bytes=") or "," in header:
+        return None
+    first, _, last = header[len("bytes=") :].partition("-")
+    if not first.isdigit() or (last and not last.isdigit()):
+        return None
+    return int(first), min(int(last), size - 1) if last else size - 1
 
 
 class ScantrustApp(SandboxApp):
@@ -171,13 +226,22 @@ class ScantrustApp(SandboxApp):
     default_port = 8702
     provider = True
 
-    def __init__(self, *, codes_scale: int = 1, **kwargs: t.Any) -> None:
+    def __init__(
+        self,
+        *,
+        codes_scale: int = 1,
+        job_seconds_for: dict[int, float] | None = None,
+        **kwargs: t.Any,
+    ) -> None:
         super().__init__(**kwargs)
         self.s3 = ScantrustS3App(seed=self.seed)
         self.tokens = {
-            SANDBOX_TOKEN: {"codes_view", "scans_download", "product_view"},
+            SANDBOX_TOKEN: set(PERMISSIONS),
             CODES_ONLY_TOKEN: {"codes_view"},
+            **{token: set(PERMISSIONS) - {p} for p, token in TOKENS_WITHOUT.items()},
         }
+        # campaign -> how long its search tasks run (others: job_seconds)
+        self.job_seconds_for = dict(job_seconds_for or {})
         self.codes: dict[int, list[Code]] = {
             campaign: _generate_codes(self.seed, campaign, count * codes_scale)
             for campaign, (_, _, count) in CAMPAIGNS.items()
@@ -189,7 +253,9 @@ class ScantrustApp(SandboxApp):
         self.fail_next_jobs = 0  # documents that end in status "failed"
         self.corrupt_next_files = 0  # zips cut short
         self.headerless_next_files = 0  # CSVs missing the fixed columns
+        self.expire_next_links = 0  # links whose presigned URL has already expired
         self.link_ttl = 600.0
+        self.cursors: dict[str, dict[str, list[str]]] = {}  # scans cursor -> query it belongs to
         self._workdir = Path(tempfile.mkdtemp(prefix="sandbox-scantrust-"))
 
     def companions(self) -> list[SandboxApp]:
@@ -226,7 +292,8 @@ class ScantrustApp(SandboxApp):
 
     def matching_codes(self, campaign: int, **filters: str) -> list[Code]:
         with self.lock:
-            return [c for c in self.codes[campaign] if _code_matches(c, filters)]
+            now = dt.datetime.now(dt.UTC)
+            return [c for c in self.codes[campaign] if _code_matches(c, filters, now)]
 
     # -- auth ----------------------------------------------------------------------
     def _authorize(self, request: Request, permission: str) -> None:
@@ -260,14 +327,11 @@ class ScantrustApp(SandboxApp):
         filters = {
             k: v[0] for k, v in request.query.items() if k not in ("campaign", "campaign_id")
         }
-        if "updated_at" in filters:
-            try:
-                [parse_iso(part) for part in filters["updated_at"].split(",")]
-            except ValueError as exc:
-                raise HTTPError(400, {"updated_at": [f"Invalid date range: {exc}"]}) from exc
+        _validate_filters(filters, CODE_FILTERS)
         key = secrets.token_hex(6)
+        now = dt.datetime.now(dt.UTC)
         with self.lock:
-            matched = [c for c in self.codes[campaign] if _code_matches(c, filters)]
+            matched = [c for c in self.codes[campaign] if _code_matches(c, filters, now)]
             fail = self.fail_next_jobs > 0
             self.fail_next_jobs -= 1 if fail else 0
             self.documents[key] = Document(
@@ -277,6 +341,7 @@ class ScantrustApp(SandboxApp):
                 time.time(),
                 [Code(**{**c.__dict__, "scm": dict(c.scm)}) for c in matched],  # a snapshot
                 fail,
+                job_seconds=self.job_seconds_for.get(campaign, self.job_seconds),
             )
         return Response.json({"document": {"key": key, "task": f"rq:job:{secrets.token_hex(8)}"}})
 
@@ -308,7 +373,10 @@ class ScantrustApp(SandboxApp):
             detail = "This download link was already used." if reused else "Unknown link."
             raise HTTPError(404, {"detail": detail})
         path = self._zip_for(self.documents[key])
-        return Response.redirect(self.s3.presign(path, self.link_ttl))
+        with self.lock:
+            expired = self.expire_next_links > 0
+            self.expire_next_links -= 1 if expired else 0
+        return Response.redirect(self.s3.presign(path, -1 if expired else self.link_ttl))
 
     def _document(self, key: str) -> Document:
         with self.lock:
@@ -319,8 +387,8 @@ class ScantrustApp(SandboxApp):
 
     def _status(self, document: Document) -> str:
         elapsed = time.time() - document.created
-        if elapsed < self.job_seconds:
-            return "pending" if elapsed < self.job_seconds / 2 else "processing"
+        if elapsed < document.job_seconds:
+            return "pending" if elapsed < document.job_seconds / 2 else "processing"
         return "failed" if document.fail else "complete"
 
     def _document_json(self, document: Document) -> dict[str, t.Any]:
@@ -353,7 +421,7 @@ class ScantrustApp(SandboxApp):
             self.corrupt_next_files -= 1 if corrupt else 0
             headerless = self.headerless_next_files > 0
             self.headerless_next_files -= 1 if headerless else 0
-        scm_keys = CAMPAIGNS[document.campaign][1]
+        scm_keys = _scm_keys(document.campaign)
         path = self._workdir / f"{document.key}.zip"
         with (
             zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive,
@@ -375,6 +443,7 @@ class ScantrustApp(SandboxApp):
     @route("GET", r"/api/v2/products/")
     def products(self, request: Request) -> Response:
         self._authorize(request, "product_view")
+        _validate_filters(_single_values(request), PRODUCT_PARAMS, scm=False)
         limit = int(request.arg("limit") or 20)
         offset = int(request.arg("offset") or 0)
         rows = [_product_json(p, len(self.codes[p[4]])) for p in PRODUCTS]
@@ -403,23 +472,212 @@ class ScantrustApp(SandboxApp):
             raise HTTPError(
                 400, {"campaign": [f'Invalid pk "{raw_campaign}" - object does not exist.']}
             )
-        rows = self.scans[int(raw_campaign)]
-        if request.arg("date_from"):
-            start = parse_iso(request.arg("date_from"))
-            rows = [r for r in rows if parse_iso(r["scan"]["datetime"]) >= start]
-        if request.arg("date_to"):
-            end = parse_iso(request.arg("date_to"))
-            rows = [r for r in rows if parse_iso(r["scan"]["datetime"]) < end]
-        limit = int(request.arg("limit") or 25)
+        params = _single_values(request)
+        _validate_filters(params, SCAN_PARAMS)
+        query = {k: v for k, v in request.query.items() if k != "cursor"}
         cursor = request.arg("cursor")
-        position = int(base64.urlsafe_b64decode(cursor).decode()) if cursor else 0
+        position = 0
+        if cursor:
+            with self.lock:
+                issued = self.cursors.get(cursor)
+            if issued is None:
+                raise HTTPError(404, {"detail": "Invalid cursor"})
+            if issued != query:
+                # A cursor belongs to the query it was issued for: follow `next` unchanged.
+                raise HTTPError(400, {"detail": "Invalid cursor: the query changed between pages"})
+            position = int(base64.urlsafe_b64decode(cursor).decode().partition("p=")[2])
+        rows = [r for r in self.scans[int(raw_campaign)] if _scan_matches(r, params)]
+        limit = int(request.arg("limit") or 25)
         page = rows[position : position + limit]
         next_url = None
         if position + limit < len(rows):
-            query = {k: v[0] for k, v in request.query.items() if k != "cursor"}
-            query["cursor"] = base64.urlsafe_b64encode(str(position + limit).encode()).decode()
-            next_url = f"{self.base_url}/api/v2/dashboard/scans/?{urlencode(query)}"
+            # DRF-style opaque cursor (base64 with padding: it must not be re-encoded).
+            token = secrets.token_hex(2)
+            next_cursor = base64.urlsafe_b64encode(f"r={token}&p={position + limit}".encode())
+            next_cursor_text = next_cursor.decode()
+            with self.lock:
+                self.cursors[next_cursor_text] = query
+            next_query = {k: v[0] for k, v in query.items()}
+            next_query["cursor"] = next_cursor_text
+            next_url = f"{self.base_url}/api/v2/dashboard/scans/?{urlencode(next_query)}"
         return Response.json({"next": next_url, "previous": None, "results": page})
+
+
+def _single_values(request: Request) -> dict[str, str]:
+    return {k: v[0] for k, v in request.query.items()}
+
+
+def _scm_keys(campaign: int) -> tuple[str, ...]:
+    return CAMPAIGNS[campaign][1] if campaign in CAMPAIGNS else ()
+
+
+# -- query parameters and filters, as the API validates them ----------------------
+# Code download filters: the current documentation's names and the older page's
+# (the seed); both are seen in the wild. Anything else is refused (400), as are
+# values of the wrong shape.
+def _iso_or_range(value: str) -> None:
+    parts = value.split(",")
+    if len(parts) > 2:
+        raise ValueError("expected one ISO date-time or a range 'A,B'")
+    moments = [parse_iso(part) for part in parts]
+    if len(moments) == 2 and moments[0] > moments[1]:
+        raise ValueError("the range starts after it ends")
+
+
+def _choice(*allowed: str) -> t.Callable[[str], None]:
+    def check(value: str) -> None:
+        if value not in allowed:
+            raise ValueError(f'"{value}" is not a valid choice ({", ".join(allowed)})')
+
+    return check
+
+
+def _integer(value: str) -> None:
+    if not value.isdigit():
+        raise ValueError("A valid integer is required.")
+
+
+def _integers(value: str) -> None:
+    for part in value.split(","):
+        _integer(part)
+
+
+def _iso(value: str) -> None:
+    parse_iso(value)
+
+
+def _text(value: str) -> None:
+    """Any text."""
+
+
+CODE_FILTERS: dict[str, t.Callable[[str], None]] = {
+    # current documentation
+    "brands": _integers,
+    "products": _integers,
+    "workorder": _text,
+    "activated_at": _iso_or_range,
+    "updated_at": _iso_or_range,
+    "status": _choice("0", "1", "2"),
+    "blacklisted": _choice("true", "false"),
+    "serial_number": _text,
+    "extended_id": _text,
+    "activated_by": _text,
+    # the older page (the seed)
+    "timeframe": _choice("-1y", "-1m", "-1w"),
+    "date_from": _iso,
+    "date_to": _iso,
+    "flags": _text,
+    "activation_status": _choice("0", "1", "2"),
+    "product": _integer,
+}
+SCAN_PARAMS: dict[str, t.Callable[[str], None]] = {
+    "page_mode": _choice("cursor"),
+    "cursor": _text,
+    "campaign": _integer,
+    "limit": _integer,
+    "timeframe": _choice("-1y", "-1m", "-1w"),
+    "date_from": _iso,
+    "date_to": _iso,
+    "flags": _text,
+    "activation_status": _choice("0", "1", "2"),
+    "product": _integer,
+}
+PRODUCT_PARAMS: dict[str, t.Callable[[str], None]] = {"limit": _integer, "offset": _integer}
+TIMEFRAMES = {"-1y": 365, "-1m": 30, "-1w": 7}
+
+
+def _validate_filters(
+    filters: dict[str, str], known: dict[str, t.Callable[[str], None]], *, scm: bool = True
+) -> None:
+    """400 with DRF-style field errors for unknown parameters and malformed values."""
+    errors: dict[str, list[str]] = {}
+    for name, value in filters.items():
+        if scm and name.startswith("scm_"):
+            if len(name) == 4:
+                errors[name] = ["An SCM filter needs a field key: scm_<key>=<value>."]
+            continue
+        check = known.get(name)
+        if check is None:
+            errors[name] = [f'Unknown filter "{name}".']
+            continue
+        if value == "":
+            continue  # an empty filter is no filter (the portal sends "flags=")
+        try:
+            check(value)
+        except ValueError as exc:
+            errors[name] = [str(exc)]
+    if errors:
+        raise HTTPError(400, errors)
+
+
+def _in_range(moment: dt.datetime | None, value: str) -> bool:
+    """``A`` means from A on; ``A,B`` means A <= moment <= B."""
+    if moment is None:
+        return False
+    parts = [parse_iso(p) for p in value.split(",")]
+    if len(parts) == 1:
+        return moment >= parts[0]
+    return parts[0] <= moment <= parts[1]
+
+
+def _code_matches(code: Code, filters: dict[str, str], now: dt.datetime) -> bool:
+    product = PRODUCT_BY_ID[code.product_id]
+    activated = parse_iso(code.activated_at) if code.activated_at else None
+    checks: dict[str, t.Callable[[str], bool]] = {
+        "status": lambda v: code.activation_status == int(v),
+        "activation_status": lambda v: code.activation_status == int(v),
+        "blacklisted": lambda v: (code.activation_status == 2) == (v == "true"),
+        "products": lambda v: str(code.product_id) in v.split(","),
+        "product": lambda v: code.product_id == int(v),
+        "brands": lambda v: str(_brand_id(product[4])) in v.split(","),
+        "workorder": lambda v: code.workorder_id == v,
+        "serial_number": lambda v: code.serial_number == v,
+        "extended_id": lambda v: code.extended_id == v,
+        "activated_by": lambda v: code.activated_by == v,
+        "updated_at": lambda v: _in_range(code.updated_at, v),
+        "activated_at": lambda v: _in_range(activated, v),
+        "date_from": lambda v: code.updated_at >= parse_iso(v),
+        "date_to": lambda v: code.updated_at <= parse_iso(v),
+        "timeframe": lambda v: code.updated_at >= now - dt.timedelta(days=TIMEFRAMES[v]),
+        "flags": lambda v: False,  # no code of the stand-in has flagged scans
+    }
+    for name, value in filters.items():
+        if value == "":
+            continue
+        if name.startswith("scm_"):
+            if code.scm.get(name[4:]) != value:
+                return False
+        elif not checks[name](value):
+            return False
+    return True
+
+
+def _scan_matches(scan: dict[str, t.Any], params: dict[str, str]) -> bool:
+    when = parse_iso(scan["scan"]["datetime"])
+    for name, value in params.items():
+        if value == "":
+            continue
+        if name == "date_from" and when < parse_iso(value):
+            return False
+        if name == "date_to" and when >= parse_iso(value):
+            return False
+        if name == "product" and scan["product"]["id"] != int(value):
+            return False
+        if name == "activation_status" and scan["code"]["activation_status"] != int(value):
+            return False
+        if name == "flags" and value not in scan["scan"]["flags"]:
+            return False
+        if name == "timeframe":
+            since = dt.datetime.now(dt.UTC) - dt.timedelta(days=TIMEFRAMES[value])
+            if when < since:
+                return False
+        if name.startswith("scm_") and scan["scm"].get(name[4:]) != value:
+            return False
+    return True
+
+
+def _brand_id(campaign: int) -> int:
+    return 10 + campaign % 100
 
 
 class _TextSink:
@@ -430,25 +688,6 @@ class _TextSink:
 
     def write(self, text: str) -> int:
         return self.raw.write(text.encode("utf-8"))
-
-
-def _code_matches(code: Code, filters: dict[str, str]) -> bool:
-    for name, value in filters.items():
-        if name in ("activation_status", "status") and value != "":
-            if code.activation_status != int(value):
-                return False
-        elif name in ("product", "products") and value != "":
-            if str(code.product_id) not in value.split(","):
-                return False
-        elif name == "updated_at":
-            parts = [parse_iso(p) for p in value.split(",")]
-            if len(parts) == 1 and code.updated_at < parts[0]:
-                return False
-            if len(parts) == 2 and not parts[0] <= code.updated_at <= parts[1]:
-                return False
-        elif name.startswith("scm_") and code.scm.get(name[4:]) != value:
-            return False
-    return True
 
 
 _ODD_VALUES = (
@@ -510,7 +749,7 @@ def _product_json(product: tuple, code_count: int) -> dict[str, t.Any]:
         "sku": sku,
         "name": name,
         "description": f"{name} by {brand}",
-        "brand": {"id": 10 + campaign % 100, "name": brand},
+        "brand": {"id": _brand_id(campaign), "name": brand},
         "campaign": {"id": campaign, "name": CAMPAIGNS[campaign][0]},
         "creation_date": iso(EPOCH - dt.timedelta(days=pid % 30)),
         "code_count": code_count,

@@ -46,8 +46,9 @@ class ScantrustStream(RESTStream):
             raise RetriableAPIError(f"HTTP {status} from {response.request.path_url}", response)
         if status == HTTPStatus.UNAUTHORIZED:
             raise PermissionDeniedError(
-                "Scantrust refused the UAT token (HTTP 401): check uat_token "
-                "(it is sent as 'Authorization: UAT <token>')."
+                f"Scantrust refused the UAT token (HTTP 401) for the '{self.name}' stream, "
+                f"which needs the '{self.permission}' permission: check uat_token (it is "
+                "sent as 'Authorization: UAT <token>')."
             )
         if status == HTTPStatus.FORBIDDEN:
             raise PermissionDeniedError(

@@ -12,7 +12,7 @@ import time
 import typing as t
 from dataclasses import dataclass, field
 
-from tap_scantrust.errors import CampaignError, ScantrustError
+from tap_scantrust.errors import CampaignError
 from tap_scantrust.windows import Window
 
 if t.TYPE_CHECKING:
@@ -75,29 +75,27 @@ class SearchPlan:
                 time.sleep(self.poll_interval)
 
     def _poll_pending(self) -> None:
-        now = time.monotonic()
         for tasks in self.tasks.values():
             for task in tasks:
                 if task.key is None or task.error or task.status == DONE:
-                    continue
-                if now - task.created_at > self.timeout:
-                    task.error = (
-                        f"Campaign {task.campaign_id}: search task {task.key} did not complete "
-                        f"within job_timeout_seconds={self.timeout:g} (last status "
-                        f"'{task.status}')"
-                    )
                     continue
                 try:
                     document = self.stream.api_get(f"/api/v2/documents/{task.key}")
                 except CampaignError as exc:
                     task.error = f"Campaign {task.campaign_id}: {exc}"
                     continue
-                except ScantrustError:
-                    raise
                 task.status = str(document.get("status", "")).lower()
                 task.row_count = document.get("row_count")
                 if task.status in FAILED:
                     task.error = (
                         f"Campaign {task.campaign_id}: search task {task.key} ended with "
                         f"status '{task.status}'"
+                    )
+                elif task.status != DONE and time.monotonic() - task.created_at > self.timeout:
+                    # Checked after the poll: a task that finished while an earlier
+                    # window was downloading has not timed out.
+                    task.error = (
+                        f"Campaign {task.campaign_id}: search task {task.key} did not complete "
+                        f"within job_timeout_seconds={self.timeout:g} (last status "
+                        f"'{task.status}')"
                     )

@@ -1,19 +1,63 @@
 """Speed levers, and a switch back to the SDK's defaults for the benchmark's comparison.
 
 Records are typed by the tap itself (cast once per column), so the SDK's recursive
-type conformance has nothing left to do, and the msgspec writer serialises far faster
-than the default one. ``TAP_SDK_DEFAULTS=1`` restores both (used by ``python -m bench``
-to measure the gain, and by a test proving the records are the same either way).
+type conformance has nothing left to do; the msgspec writer serialises far faster
+than the default one; and when the catalog deselects no field, the SDK's per-record
+walk looking for deselected fields is skipped. ``TAP_SDK_DEFAULTS=1`` restores all
+three (used by ``python -m bench`` to measure the gain, and by a test proving the
+records are the same either way).
 """
 
 from __future__ import annotations
 
 import os
+import typing as t
+from functools import cached_property
 
+import singer_sdk.singerlib as singer
 from singer_sdk.contrib.msgspec import MsgSpecWriter
+from singer_sdk.helpers._typing import conform_record_data_types
+from singer_sdk.helpers._util import utc_now
 from singer_sdk.helpers.conform import TypeConformanceLevel
 from singer_sdk.io_base import SingerWriter
 
 SDK_DEFAULTS = os.environ.get("TAP_SDK_DEFAULTS") == "1"
 WRITER = SingerWriter if SDK_DEFAULTS else MsgSpecWriter
 CONFORMANCE = TypeConformanceLevel.RECURSIVE if SDK_DEFAULTS else TypeConformanceLevel.NONE
+
+
+class FastRecordMessages:
+    """Stream mixin: RECORD messages without the per-record deselection walk when the
+    catalog selects every field (the walk then never removes anything). Otherwise, and
+    with ``TAP_SDK_DEFAULTS=1``, the SDK's own path. Mirrors singer-sdk 0.54's
+    ``Stream._generate_record_messages``."""
+
+    @cached_property
+    def _every_field_selected(self) -> bool:
+        return all(self.mask.values())  # type: ignore[attr-defined]
+
+    def _generate_record_messages(self, record: dict) -> t.Iterator[singer.RecordMessage]:
+        if SDK_DEFAULTS or not self._every_field_selected:
+            yield from super()._generate_record_messages(record)  # type: ignore[misc]
+            return
+        stream: t.Any = self
+        if stream.TYPE_CONFORMANCE_LEVEL != TypeConformanceLevel.NONE:
+            record = conform_record_data_types(
+                stream_name=stream.name,
+                record=record,
+                schema=stream.effective_schema,
+                level=stream.TYPE_CONFORMANCE_LEVEL,
+                logger=stream.logger,
+            )
+        for stream_map in stream.stream_maps:
+            mapped_record = stream_map.transform(record)
+            if mapped_record is not None:
+                yield singer.RecordMessage(
+                    stream=stream_map.stream_alias,
+                    record=mapped_record,
+                    version=stream._stream_version,
+                    time_extracted=utc_now(),
+                )
+
+
+__all__ = ["CONFORMANCE", "WRITER", "FastRecordMessages"]

@@ -18,7 +18,7 @@ from tap_scantrust.code_rows import read_codes
 from tap_scantrust.code_search import SearchPlan
 from tap_scantrust.download import download_document
 from tap_scantrust.errors import CampaignError
-from tap_scantrust.speed import CONFORMANCE
+from tap_scantrust.speed import CONFORMANCE, FastRecordMessages
 from tap_scantrust.windows import Window, iso, parse, split
 
 if t.TYPE_CHECKING:
@@ -30,7 +30,7 @@ def _campaign_partitions(config: t.Mapping[str, t.Any]) -> list[dict[str, int]]:
     return [{"campaign_id": int(c)} for c in config["campaign_ids"]]
 
 
-class CodesStream(ScantrustStream):
+class CodesStream(FastRecordMessages, ScantrustStream):
     """Every code of each campaign (first sync), then the codes changed since."""
 
     name = "codes"
@@ -38,7 +38,7 @@ class CodesStream(ScantrustStream):
     permission = "codes_view"
     primary_keys = ("extended_id", "campaign_id")
     replication_key = "changed_before"
-    is_sorted = False  # the bookmark moves only once a campaign's windows are all emitted
+    is_sorted = False  # the bookmark moves only once a window was emitted in full
     state_partitioning_keys: t.ClassVar[list[str]] = ["campaign_id"]
     TYPE_CONFORMANCE_LEVEL = CONFORMANCE  # rows are typed by the tap already
 
@@ -59,6 +59,7 @@ class CodesStream(ScantrustStream):
     def get_records(self, context: Context | None) -> t.Iterable[dict[str, t.Any]]:
         campaign_id = context["campaign_id"]
         plan = self._search_plan()
+        state = self.get_context_state(context)
         try:
             for task in plan.tasks[campaign_id]:
                 plan.wait(task)
@@ -67,18 +68,17 @@ class CodesStream(ScantrustStream):
                     yield from read_codes(path, campaign_id, iso(task.window.end))
                 finally:
                     path.unlink(missing_ok=True)
-            if plan.tasks[campaign_id]:
-                # Every window of the campaign was emitted: the bookmark is the last end.
-                state = self.get_context_state(context)
+                # Every row of this window (and of the ones before) was emitted: the
+                # bookmark may move to its end, never further.
                 state["replication_key"] = self.replication_key
-                state["replication_key_value"] = iso(plan.tasks[campaign_id][-1].window.end)
+                state["replication_key_value"] = iso(task.window.end)
         except CampaignError as exc:
-            # Rows already emitted stay; the bookmark must not move past the rest.
-            self.get_context_state(context).pop("progress_markers", None)
+            # Rows already emitted stay; the bookmark stays at the last whole window.
+            state.pop("progress_markers", None)
             self._tap.record_failure(f"campaign {campaign_id}", str(exc))
 
     def _increment_stream_state(self, latest_record: dict, *, context: t.Any = None) -> None:
-        """No per-record bookkeeping: the bookmark is set once a campaign is complete."""
+        """No per-record bookkeeping: the bookmark is set once per finished window."""
 
     def _search_plan(self) -> SearchPlan:
         """Create every campaign's search tasks at once (first call only)."""
@@ -111,11 +111,12 @@ class CodesStream(ScantrustStream):
         return split(start, now, float(self.config["window_days"]))
 
     def _filters(self) -> dict[str, t.Any]:
+        """The configured filters under the current API names (``updated_at`` is one too)."""
         filters: dict[str, t.Any] = {}
         if self.config.get("activation_status") is not None:
-            filters["activation_status"] = self.config["activation_status"]
+            filters["status"] = self.config["activation_status"]
         if self.config.get("product_id") is not None:
-            filters["product"] = self.config["product_id"]
+            filters["products"] = self.config["product_id"]
         for key, value in (self.config.get("scm_filters") or {}).items():
             filters[f"scm_{key}"] = value
         return filters

@@ -7,6 +7,7 @@ import typing as t
 
 from singer_sdk import Tap
 from singer_sdk import typing as th
+from singer_sdk.exceptions import ConfigValidationError
 
 from tap_scantrust.errors import ScantrustError
 from tap_scantrust.speed import WRITER
@@ -107,9 +108,37 @@ class TapScantrust(Tap):
         ),
     ).to_dict()
 
-    def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
-        super().__init__(*args, **kwargs)
+    def __init__(self, *args: t.Any, validate_config: bool = True, **kwargs: t.Any) -> None:
         self.failures: dict[str, str] = {}
+        super().__init__(*args, validate_config=validate_config, **kwargs)
+        if validate_config:  # sync and --test; --about/--discover need no valid settings
+            self.check_settings()
+
+    def check_settings(self) -> None:
+        """Refuse settings that cannot work, before any request."""
+        config = self.config
+        errors = []
+        campaigns = config.get("campaign_ids") or []
+        if not campaigns:
+            errors.append("campaign_ids: give at least one campaign id")
+        if any(int(c) <= 0 for c in campaigns):
+            errors.append(f"campaign_ids: ids are positive integers (got {campaigns})")
+        if len(set(campaigns)) != len(campaigns):
+            errors.append(f"campaign_ids: each campaign once (got {campaigns})")
+        positive = ("window_days", "poll_interval_seconds", "job_timeout_seconds")
+        errors += [f"{name}: must be greater than 0" for name in positive if config[name] <= 0]
+        if config["lookback_days"] < 0:
+            errors.append("lookback_days: must be 0 or more")
+        for key in config.get("scm_filters") or {}:
+            if not key or key.startswith("scm_"):
+                errors.append(
+                    f"scm_filters: {key!r} should be the bare SCM key (it is sent as scm_<key>)"
+                )
+        for key in config.get("scm_fields") or []:
+            if not key:
+                errors.append("scm_fields: empty SCM key")
+        if errors:
+            raise ConfigValidationError("Invalid configuration", errors=errors)
 
     def discover_streams(self) -> list:
         return [stream_type(tap=self) for stream_type in STREAM_TYPES]

@@ -7,7 +7,7 @@ import itertools
 import math
 from collections import Counter
 
-from sandbox.scantrust import CAMPAIGNS
+from sandbox.scantrust import CAMPAIGNS, ScantrustApp
 from tests.singer_run import run_tap
 
 TAP = "tap-scantrust"
@@ -42,6 +42,8 @@ def test_csv_values_survive_quotes_commas_newlines_and_non_ascii(scantrust, conf
         if any(ch in v for v in c.scm.values() for ch in '"\n,東é')
     ]
     assert odd, "the stand-in should hold awkward values"
+    emitted = "".join(v for r in run.records["codes"] for v in r["scm"].values() if v)
+    assert all(ch in emitted for ch in ('"', ",", "\n", "東", "é"))
     for code in odd:
         row = by_id[code.extended_id]
         for key in CAMPAIGNS[101][1]:
@@ -129,9 +131,131 @@ def test_start_date_is_split_into_windows(scantrust, config):
         [dt.datetime.fromisoformat(v.replace("Z", "+00:00")) for v in pair] for pair in ranges
     ]
     assert bounds[0][0] == dt.datetime(2024, 1, 1, tzinfo=dt.UTC)
+    # Every window of every campaign was asked for before any download.
+    creates = scantrust.app.requests_to(r"/codes/download/$")
+    first_link = min(r.at for r in scantrust.app.requests_to(r"/get-download-link/$"))
+    assert len(creates) == 3 * len(bounds)
+    assert max(r.at for r in creates) < first_link
     days = (dt.datetime.now(dt.UTC) - bounds[0][0]).total_seconds() / 86400
     assert len(bounds) == math.ceil(days / 200)
     assert dt.datetime.now(dt.UTC) - bounds[-1][1] < dt.timedelta(minutes=1)
     for (start, end), (next_start, _) in itertools.pairwise(bounds):
         assert end - start <= dt.timedelta(days=200)
         assert next_start == end
+
+
+def test_empty_strings_become_null_everywhere(scantrust, config):
+    run = run_tap(TAP, config)
+    assert run.returncode == 0, run.stderr
+    rows = run.records["codes"]
+    flat = [v for r in rows for v in (*r.values(), *r["scm"].values())]
+    assert "" not in flat
+    nulls = Counter(k for r in rows for k, v in r.items() if v is None)
+    expected_blank = sum(
+        1 for c in CAMPAIGNS for code in scantrust.app.codes[c] if not code.serial_number
+    )
+    assert nulls["serial_number"] == expected_blank
+    assert nulls["activated_at"] == sum(
+        1 for c in CAMPAIGNS for code in scantrust.app.codes[c] if not code.activated_at
+    )
+    assert all(r["status"] in {"inactive", "active", "blacklisted"} for r in rows)
+
+
+def test_filters_are_pushed_down_under_the_api_names(scantrust, config):
+    settings = {
+        **config,
+        "activation_status": 1,
+        "product_id": 332,
+        "scm_filters": {"organic": "Yes"},
+    }
+    run = run_tap(TAP, settings)
+    assert run.returncode == 0, run.stderr
+    expected = scantrust.app.matching_codes(101, status="1", products="332", scm_organic="Yes")
+    assert 0 < len(expected) < 240
+    assert sorted(r["extended_id"] for r in run.records["codes"]) == sorted(
+        c.extended_id for c in expected
+    )
+    assert all(
+        (r["status"], r["product"], r["scm"]["organic"]) == ("active", "Lettuce", "Yes")
+        for r in run.records["codes"]
+    )
+    for request in scantrust.app.requests_to(r"/codes/download/$"):
+        query = {k: v[0] for k, v in request.query.items()}
+        assert query == {
+            "campaign": query["campaign"],
+            "status": "1",
+            "products": "332",
+            "scm_organic": "Yes",
+        }
+
+
+def test_search_tasks_run_together_not_one_after_another(serve):
+    # 101 takes 2 s, 102 and 103 take 1 s each: together about 2 s, one after another 4 s.
+    slow = serve(ScantrustApp(job_seconds=1.0, job_seconds_for={101: 2.0}))
+    config = {**slow.app.demo_config(), "poll_interval_seconds": 0.05}
+    run = run_tap(TAP, config)
+    assert run.returncode == 0, run.stderr
+    assert per_campaign(run.records["codes"]) == {101: 240, 102: 130, 103: 30}
+    app = slow.app
+    creates = app.requests_to(r"/codes/download/$")
+    links = app.requests_to(r"/get-download-link/$")
+    span = max(r.at for r in links) - min(r.at for r in creates)
+    assert 2.0 <= span < 3.5, span  # in turn: 4 s or more
+    # While the first campaign's task ran, the others' were polled (and finished).
+    first_link = min(r.at for r in links)
+    keys = {r.path.rsplit("/", 1)[-1] for r in app.requests_to(r"/api/v2/documents/\w+$")}
+    polled_before = {
+        r.path.rsplit("/", 1)[-1]
+        for r in app.requests_to(r"/api/v2/documents/\w+$")
+        if r.at < first_link
+    }
+    assert len(keys) == 3
+    assert polled_before == keys
+
+
+class CorruptSecondWindow(ScantrustApp):
+    """The second search result of campaign 101 is a broken zip (once)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.served_101 = 0
+
+    def _zip_for(self, document):
+        path = super()._zip_for(document)
+        if document.campaign == 101:
+            self.served_101 += 1
+            if self.served_101 == 2:
+                path.write_bytes(path.read_bytes()[:40])
+        return path
+
+
+def test_bookmark_stops_at_the_last_whole_window_when_a_later_one_fails(serve):
+    server = serve(CorruptSecondWindow(job_seconds=0.1))
+    app = server.app
+    config = {
+        **app.demo_config(),
+        "poll_interval_seconds": 0.05,
+        "start_date": "2024-01-01T00:00:00Z",
+        "window_days": 60,
+    }
+    first = run_tap(TAP, config)
+    assert first.returncode == 1
+    assert "Campaign 101: the downloaded file is not a valid zip" in first.stderr
+    assert "1 campaign sync(s) failed" in first.stderr
+    in_window_1 = app.matching_codes(101, updated_at="2024-01-01T00:00:00Z,2024-03-01T00:00:00Z")
+    assert 0 < len(in_window_1) < 240
+    assert per_campaign(first.records["codes"]) == {101: len(in_window_1), 102: 130, 103: 30}
+    bookmarks = {
+        p["context"]["campaign_id"]: p["replication_key_value"]
+        for p in first.last_state["bookmarks"]["codes"]["partitions"]
+    }
+    assert bookmarks[101] == "2024-03-01T00:00:00Z"  # the end of window 1, not further
+    assert dt.datetime.now(dt.UTC) - parse(bookmarks[102]) < dt.timedelta(minutes=2)
+
+    second = run_tap(TAP, config, state=first.last_state)
+    assert second.returncode == 0, second.stderr
+    # From the bookmark minus one day of lookback: the rest of campaign 101, nothing lost.
+    rest = app.matching_codes(101, updated_at="2024-02-29T00:00:00Z")
+    assert per_campaign(second.records["codes"]) == {101: len(rest)}
+    seen = {r["extended_id"] for r in first.records["codes"] + second.records["codes"]}
+    assert {c.extended_id for c in app.codes[101]} <= seen

@@ -7,7 +7,7 @@ from collections import Counter
 import pytest
 import requests
 
-from sandbox.scantrust import CODES_ONLY_TOKEN, ScantrustApp
+from sandbox.scantrust import CODES_ONLY_TOKEN, TOKENS_WITHOUT, ScantrustApp
 from tests.singer_run import run_tap
 
 TAP = "tap-scantrust"
@@ -57,6 +57,31 @@ def test_download_cut_midway_gets_a_new_link(scantrust, config):
     assert "asking for a new link" in run.stderr
 
 
+def test_a_broken_transfer_resumes_from_the_break_with_a_fresh_link(scantrust, config):
+    app = scantrust.app
+    app.s3.faults.drop(r"/scantrust-exports/", times=1)
+    run = run_tap(TAP, config)
+    assert_complete(run)
+    fetches = app.s3.requests_to(r"/scantrust-exports/")
+    assert len(fetches) == 4  # campaign 101 twice (each time through a new one-time link)
+    assert len({r.path for r in fetches}) == 4
+    assert len(app.requests_to(r"/api/v2/documents/download/")) == 4
+    size = app.s3.objects[fetches[0].path.rsplit("/", 1)[-1]][0].stat().st_size
+    resumed = fetches[1].headers
+    assert resumed["range"] == f"bytes={size // 2}-"  # only what was missing
+    assert resumed["if-range"].startswith('"')
+    assert all("range" not in r.headers for r in fetches[2:])
+    assert f"resuming at byte {size // 2}" in run.stderr
+
+
+def test_an_expired_link_is_replaced_by_a_fresh_one(scantrust, config):
+    scantrust.app.expire_next_links = 1  # campaign 101's first presigned URL
+    run = run_tap(TAP, config)
+    assert_complete(run)
+    assert "failed (attempt 1 of 3): HTTP 403 from the file host" in run.stderr
+    assert len(scantrust.app.requests_to(r"/get-download-link/$")) == 4
+
+
 def test_expired_presigned_url_gets_a_new_link(scantrust, config):
     scantrust.app.link_ttl = -1  # every presigned URL is already expired
     run = run_tap(TAP, config)
@@ -91,6 +116,24 @@ def test_transient_faults_are_retried_without_loss(scantrust, config, arm):
     run = run_tap(TAP, config)
     assert_complete(run)
     assert scantrust.app.faults.pending() == 0
+
+
+@pytest.mark.parametrize(
+    "fault",
+    [
+        {"retry_after": 2},
+        {"payload": {"detail": "Request was throttled. Expected available in 2 seconds."}},
+    ],
+    ids=["retry-after-header", "seconds-in-body"],
+)
+def test_throttling_waits_as_long_as_the_api_says(scantrust, config, fault):
+    # Exponential backoff alone would wait 1 s before the first retry.
+    scantrust.app.faults.status(r"/codes/download/$", 429, times=1, **fault)
+    run = run_tap(TAP, config)
+    assert_complete(run)
+    creates = scantrust.app.requests_to(r"/codes/download/$")
+    assert len(creates) == 4
+    assert 2.0 <= creates[1].at - creates[0].at < 3.0
 
 
 def test_unknown_campaign_is_named_and_others_sync(scantrust, config):
@@ -144,7 +187,10 @@ def test_csv_without_fixed_columns_is_a_clear_error(scantrust, config):
 def test_wrong_token_is_a_clear_error_without_the_token(scantrust, config):
     run = run_tap(TAP, {**config, "uat_token": "not-a-real-token-42"})
     assert run.returncode == 1
-    assert "Scantrust refused the UAT token (HTTP 401)" in run.stderr
+    assert (
+        "Scantrust refused the UAT token (HTTP 401) for the 'codes' stream, which needs the "
+        "'codes_view' permission" in run.stderr
+    )
     assert "not-a-real-token-42" not in run.stderr
     assert "Traceback" not in run.stderr
 
@@ -155,6 +201,72 @@ def test_missing_permission_is_named(scantrust, config):
     assert "lacks the 'product_view' permission needed by the 'products' stream" in run.stderr
     assert CODES_ONLY_TOKEN not in run.stderr
     assert "Traceback" not in run.stderr
+
+
+@pytest.mark.parametrize(
+    ("permission", "stream"),
+    [("codes_view", "codes"), ("product_view", "products"), ("scans_download", "scans")],
+)
+def test_each_missing_permission_is_named(scantrust, config, permission, stream):
+    token = TOKENS_WITHOUT[permission]
+    run = run_tap(TAP, {**config, "uat_token": token})
+    assert run.returncode == 1
+    assert (
+        f"The UAT token lacks the '{permission}' permission needed by the '{stream}' stream "
+        "(HTTP 403" in run.stderr
+    )
+    assert token not in run.stderr
+    assert "Traceback" not in run.stderr
+    assert stream not in run.records
+
+
+def test_a_task_that_finished_during_a_slow_download_has_not_timed_out(serve):
+    # 101 is ready first; its download takes 1.5 s, longer than job_timeout_seconds,
+    # while 102's and 103's tasks finish. They must be polled, not declared timed out.
+    server = serve(ScantrustApp(job_seconds=0.6, job_seconds_for={101: 0.2}))
+    server.app.s3.delay_seconds = 1.5
+    config = {**server.app.demo_config(), "poll_interval_seconds": 0.05, "job_timeout_seconds": 1}
+    run = run_tap(TAP, config)
+    assert_complete(run)
+    assert "did not complete" not in run.stderr
+
+
+def test_corrupt_file_on_an_incremental_run_keeps_the_old_bookmark(scantrust, config):
+    first = run_tap(TAP, config)
+    before = {
+        p["context"]["campaign_id"]: p["replication_key_value"]
+        for p in first.last_state["bookmarks"]["codes"]["partitions"]
+    }
+    scantrust.app.headerless_next_files = 1  # campaign 101's file this time
+    second = run_tap(TAP, config, state=first.last_state)
+    assert second.returncode == 1
+    assert "Campaign 101: the CSV header lacks the fixed columns" in second.stderr
+    after = {
+        p["context"]["campaign_id"]: p["replication_key_value"]
+        for p in second.last_state["bookmarks"]["codes"]["partitions"]
+    }
+    assert after[101] == before[101]
+    assert after[102] > before[102]
+    assert after[103] > before[103]
+
+
+@pytest.mark.parametrize(
+    ("override", "message"),
+    [
+        ({"window_days": 0}, "window_days: must be greater than 0"),
+        ({"lookback_days": -1}, "lookback_days: must be 0 or more"),
+        ({"campaign_ids": []}, "campaign_ids: give at least one campaign id"),
+        ({"campaign_ids": [101, 101]}, "campaign_ids: each campaign once"),
+        ({"activation_status": 3}, "activation_status"),
+        ({"scm_filters": {"scm_market": "zh"}}, "should be the bare SCM key"),
+    ],
+)
+def test_unusable_settings_are_refused_before_any_request(scantrust, config, override, message):
+    run = run_tap(TAP, {**config, **override})
+    assert run.returncode == 1
+    assert message in run.stderr
+    assert "Traceback" not in run.stderr
+    assert scantrust.app.requests == []
 
 
 def test_missing_setting_is_a_config_error(scantrust):

@@ -47,9 +47,30 @@ def test_scans_small_pages_follow_the_cursor(scantrust, config, monkeypatch):
     tap = TapScantrust(config={**config, "campaign_ids": [101]})
     rows = list(tap.streams["scans"].get_records({"campaign_id": 101}))
     assert len(rows) == 75
-    cursors = [r.query.get("cursor") for r in scantrust.app.requests_to(r"/dashboard/scans/")]
+    pages = scantrust.app.requests_to(r"/dashboard/scans/")
+    cursors = [r.query.get("cursor") for r in pages]
     assert cursors[0] is None
     assert len(cursors) == 8
+    # Each `next` was followed as given: same query, the stand-in's opaque cursor added
+    # (the stand-in refuses a cursor whose query changed).
+    for page in pages[1:]:
+        assert {k: v for k, v in page.query.items() if k != "cursor"} == pages[0].query
+        assert page.query["cursor"][0] in scantrust.app.cursors
+
+
+def test_products_page_through_limit_and_offset(scantrust, config, monkeypatch):
+    from tap_scantrust import streams
+
+    monkeypatch.setattr(streams.ProductsStream, "page_size", 2)
+    tap = TapScantrust(config=config)
+    rows = list(tap.streams["products"].get_records(None))
+    assert [r["id"] for r in rows] == [332, 333, 410, 411, 500]
+    pages = scantrust.app.requests_to(r"/api/v2/products/")
+    assert [(r.query["limit"], r.query["offset"]) for r in pages] == [
+        (["2"], ["0"]),
+        (["2"], ["2"]),
+        (["2"], ["4"]),
+    ]
 
 
 def test_scans_incremental_from_the_bookmark(scantrust, config):
