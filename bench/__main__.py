@@ -12,6 +12,7 @@ import argparse
 import json
 import sys
 import tempfile
+import typing as t
 from dataclasses import asdict
 from pathlib import Path
 
@@ -33,7 +34,7 @@ def main(argv: list[str] | None = None) -> int:
     CACHE.mkdir(exist_ok=True)
     report: dict = {"runs": []}
     print(
-        f"{'tap':<12}{'rows':>9} {'runner':<13}{'records':>9}{'rec/s':>10}{'wall s':>8}"
+        f"{'tap':<12}{'rows':>9} {'runner':<17}{'records':>9}{'rec/s':>10}{'wall s':>8}"
         f"{'RSS MB':>8}  ratios"
     )
     with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
@@ -42,14 +43,20 @@ def main(argv: list[str] | None = None) -> int:
             for tap in args.taps.split(","):
                 result = SCENARIOS[tap](rows, CACHE, Path(tmp))
                 base = result["baseline"].records_per_second
+                fast = result["baseline-msgspec"].records_per_second
                 defaults = result["sdk-defaults"].records_per_second
                 for runner, m in result.items():
-                    ratio = m.records_per_second / base if base else 0
-                    gain = m.records_per_second / defaults if defaults else 0
+                    ratios = {
+                        "ratio_to_baseline": _ratio(m, base),
+                        "ratio_to_baseline_msgspec": _ratio(m, fast),
+                        "ratio_to_sdk_defaults": _ratio(m, defaults),
+                    }
                     print(
-                        f"{tap:<12}{rows:>9} {runner:<13}{m.records:>9}"
+                        f"{tap:<12}{rows:>9} {runner:<17}{m.records:>9}"
                         f"{m.records_per_second:>10.0f}{m.wall:>8.1f}{m.peak_rss_mb:>8.0f}"
-                        f"  {ratio:.2f}x baseline, {gain:.2f}x sdk-defaults"
+                        f"  {ratios['ratio_to_baseline']:.2f}x baseline, "
+                        f"{ratios['ratio_to_baseline_msgspec']:.2f}x baseline-msgspec, "
+                        f"{ratios['ratio_to_sdk_defaults']:.2f}x sdk-defaults"
                     )
                     report["runs"].append(
                         {
@@ -58,8 +65,7 @@ def main(argv: list[str] | None = None) -> int:
                             "runner": runner,
                             **asdict(m),
                             "records_per_second": m.records_per_second,
-                            "ratio_to_baseline": ratio,
-                            "ratio_to_sdk_defaults": gain,
+                            **ratios,
                         }
                     )
         if not args.skip_extras:
@@ -80,6 +86,10 @@ def main(argv: list[str] | None = None) -> int:
         args.json_out.write_text(json.dumps(report, indent=2))
     failed = [r for r in report["runs"] if r["returncode"] != 0]
     return 1 if failed else 0
+
+
+def _ratio(m: t.Any, reference: float) -> float:
+    return m.records_per_second / reference if reference else 0.0
 
 
 if __name__ == "__main__":

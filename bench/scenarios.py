@@ -74,9 +74,17 @@ def _tap(
     return run(command, stream, env)
 
 
-def baseline(kind: str, stream: str, paths: list[Path]) -> Measurement:
-    command = [sys.executable, "-m", "bench.baseline", kind, stream, *map(str, paths)]
+def baseline(kind: str, stream: str, paths: list[Path], fast: bool = False) -> Measurement:
+    flavour = ["--msgspec"] if fast else []
+    command = [sys.executable, "-m", "bench.baseline", *flavour, kind, stream, *map(str, paths)]
     return run(command, stream)
+
+
+def baselines(kind: str, stream: str, paths: list[Path]) -> dict[str, Measurement]:
+    return {
+        "baseline": baseline(kind, stream, paths),
+        "baseline-msgspec": baseline(kind, stream, paths, fast=True),
+    }
 
 
 def scantrust(
@@ -87,7 +95,7 @@ def scantrust(
         config = {**server.app.demo_config(), "campaign_ids": [201], "poll_interval_seconds": 0.1}
         tap = _tap("tap-scantrust", config, "codes", workdir, env)
         defaults = _tap("tap-scantrust", config, "codes", workdir, SDK_DEFAULTS)
-    return {"tap": tap, "sdk-defaults": defaults, "baseline": baseline("csvzip", "codes", [big])}
+    return {"tap": tap, "sdk-defaults": defaults, **baselines("csvzip", "codes", [big])}
 
 
 def mews(rows: int, cache: Path, workdir: Path, env: dict | None = None) -> dict[str, Measurement]:
@@ -105,7 +113,7 @@ def mews(rows: int, cache: Path, workdir: Path, env: dict | None = None) -> dict
     result = {
         "tap": tap,
         "sdk-defaults": defaults,
-        "baseline": baseline("jsonl", "order_items", files),
+        **baselines("jsonl", "order_items", files),
     }
     peer = peer_tap_jsonl(files, workdir)
     if peer is not None:
@@ -123,7 +131,7 @@ def usaspending(
         stream = "contracts_prime_transactions"
         tap = _tap("tap-usaspending-download", config, stream, workdir, env)
         defaults = _tap("tap-usaspending-download", config, stream, workdir, SDK_DEFAULTS)
-    return {"tap": tap, "sdk-defaults": defaults, "baseline": baseline("csvzip", stream, [big])}
+    return {"tap": tap, "sdk-defaults": defaults, **baselines("csvzip", stream, [big])}
 
 
 def peer_tap_jsonl(files: list[Path], workdir: Path) -> Measurement | None:

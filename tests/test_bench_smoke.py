@@ -28,7 +28,7 @@ def test_benchmark_smoke_run(tmp_path):
     report = json.loads(out.read_text())
     runners = {(r["tap"], r["runner"]): r for r in report["runs"]}
     for tap in ("scantrust", "mews", "usaspending"):
-        for runner in ("tap", "sdk-defaults", "baseline"):
+        for runner in ("tap", "sdk-defaults", "baseline", "baseline-msgspec"):
             run = runners[(tap, runner)]
             assert run["records"] == 2000, (tap, runner)
             assert run["records_per_second"] > 0
