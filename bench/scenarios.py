@@ -98,16 +98,22 @@ def scantrust(
     return {"tap": tap, "sdk-defaults": defaults, **baselines("csvzip", "codes", [big])}
 
 
+def _mews_config(app: BenchMews, journal: Path, poll_seconds: float) -> dict[str, t.Any]:
+    """OrderItem only, no start_date: one export holding the whole generated file set."""
+    config = {
+        **app.demo_config(),
+        "entity_types": ["OrderItem"],
+        "poll_interval_seconds": poll_seconds,
+        "journal_path": str(journal),
+    }
+    config.pop("start_date")
+    return config
+
+
 def mews(rows: int, cache: Path, workdir: Path, env: dict | None = None) -> dict[str, Measurement]:
     files = data.mews_files(cache / "mews", rows, files=4)
     with start(BenchMews(files, job_seconds=0.2)) as server:
-        config = {
-            **server.app.demo_config(),
-            "entity_types": ["OrderItem"],
-            "poll_interval_seconds": 0.1,
-            "journal_path": str(workdir / "journal.json"),
-        }
-        config.pop("start_date")
+        config = _mews_config(server.app, workdir / "journal.json", poll_seconds=0.1)
         tap = _tap("tap-mews-exports", config, "order_items", workdir, env)
         defaults = _tap("tap-mews-exports", config, "order_items", workdir, SDK_DEFAULTS)
     result = {
@@ -189,13 +195,7 @@ def postgres_load(rows: int, cache: Path, workdir: Path) -> dict[str, float]:
         conn.execute(f'CREATE SCHEMA "{schema}"')
     try:
         with start(BenchMews(files, job_seconds=0.2)) as server:
-            config = {
-                **server.app.demo_config(),
-                "entity_types": ["OrderItem"],
-                "poll_interval_seconds": 1,
-                "journal_path": str(workdir / "pj.json"),
-            }
-            config.pop("start_date")
+            config = _mews_config(server.app, workdir / "pj.json", poll_seconds=1)
             project = MeltanoProject(workdir / "meltano")
             began = time.perf_counter()
             project.load(

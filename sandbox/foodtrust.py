@@ -33,6 +33,20 @@ IAM_GRANT = "urn:ibm:params:oauth:grant-type:apikey"
 _SEED_EXAMPLE = Path(__file__).with_name("foodtrust_seed_trace.json")
 
 
+# Rows per stream of a sync of demo_config()'s five ids. Per trace: 4 events, 4 facilities,
+# 1 payload, 3 product instances, 2 products and 8 sequence edges (3 event, 3 facility,
+# 2 product-instance), plus the trace itself.
+DEMO_COUNTS = {
+    "traces": 5,
+    "events": 20,
+    "facilities": 20,
+    "payloads": 5,
+    "product_instances": 15,
+    "products": 10,
+    "sequences": 40,
+}
+
+
 class FoodTrustApp(SandboxApp):
     name = "foodtrust"
     default_port = 8701

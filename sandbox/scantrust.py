@@ -550,6 +550,15 @@ def _text(value: str) -> None:
     """Any text."""
 
 
+# The older page's (the seed's) vocabulary, accepted by both codes and scans.
+SEED_FILTERS: dict[str, t.Callable[[str], None]] = {
+    "timeframe": _choice("-1y", "-1m", "-1w"),
+    "date_from": _iso,
+    "date_to": _iso,
+    "flags": _text,
+    "activation_status": _choice("0", "1", "2"),
+    "product": _integer,
+}
 CODE_FILTERS: dict[str, t.Callable[[str], None]] = {
     # current documentation
     "brands": _integers,
@@ -562,25 +571,14 @@ CODE_FILTERS: dict[str, t.Callable[[str], None]] = {
     "serial_number": _text,
     "extended_id": _text,
     "activated_by": _text,
-    # the older page (the seed)
-    "timeframe": _choice("-1y", "-1m", "-1w"),
-    "date_from": _iso,
-    "date_to": _iso,
-    "flags": _text,
-    "activation_status": _choice("0", "1", "2"),
-    "product": _integer,
+    **SEED_FILTERS,
 }
 SCAN_PARAMS: dict[str, t.Callable[[str], None]] = {
     "page_mode": _choice("cursor"),
     "cursor": _text,
     "campaign": _integer,
     "limit": _integer,
-    "timeframe": _choice("-1y", "-1m", "-1w"),
-    "date_from": _iso,
-    "date_to": _iso,
-    "flags": _text,
-    "activation_status": _choice("0", "1", "2"),
-    "product": _integer,
+    **SEED_FILTERS,
 }
 PRODUCT_PARAMS: dict[str, t.Callable[[str], None]] = {"limit": _integer, "offset": _integer}
 TIMEFRAMES = {"-1y": 365, "-1m": 30, "-1w": 7}

@@ -11,6 +11,7 @@ import pytest
 import requests
 
 from sandbox.foodtrust import (
+    DEMO_COUNTS,
     SANDBOX_API_KEY,
     SANDBOX_ORG_ID,
     SANDBOX_STATIC_TOKEN,
@@ -22,15 +23,7 @@ from tests.singer_run import run_tap
 TAP = "tap-foodtrust-trace"
 TRACE_PATH = r"/ift/api/outbound/v1/traces"
 EXCHANGE_PATH = r"/ift/api/identity-proxy/exchange_token/v1/organization/"
-EXPECTED = {
-    "traces": 5,
-    "events": 20,
-    "facilities": 20,
-    "payloads": 5,
-    "product_instances": 15,
-    "products": 10,
-    "sequences": 40,
-}
+EXPECTED = DEMO_COUNTS
 
 
 @pytest.fixture

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from sandbox.foodtrust import (
+    DEMO_COUNTS,
     GENERATED_PRODUCT_IDS,
     SANDBOX_STATIC_TOKEN,
     SEED_PRODUCT_ID,
@@ -13,17 +14,7 @@ from sandbox.foodtrust import (
 from tests.singer_run import run_tap
 
 TAP = "tap-foodtrust-trace"
-# Per trace: 4 events, 4 facilities, 1 payload, 3 product instances, 2 products and
-# 8 sequence edges (3 event, 3 facility, 2 product-instance); 5 traces in the demo config.
-EXPECTED = {
-    "traces": 5,
-    "events": 20,
-    "facilities": 20,
-    "payloads": 5,
-    "product_instances": 15,
-    "products": 10,
-    "sequences": 40,
-}
+EXPECTED = DEMO_COUNTS
 TRACE_PATH = r"/ift/api/outbound/v1/traces"
 
 

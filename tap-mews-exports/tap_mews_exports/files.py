@@ -10,7 +10,6 @@ so nothing is emitted twice and a half-emitted file never counts as done.
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import tempfile
@@ -78,8 +77,8 @@ def _ends_with_complete_line(path: Path) -> bool:
                 break
             block *= 4
     try:
-        json.loads(tail.rsplit(b"\n", 1)[-1])
-    except ValueError:
+        decode(tail.rsplit(b"\n", 1)[-1])  # the same parser that reads the rows
+    except msgspec.DecodeError:
         return False
     return True
 

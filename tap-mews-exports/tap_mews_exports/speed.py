@@ -16,7 +16,6 @@ from functools import cached_property
 
 import singer_sdk.singerlib as singer
 from singer_sdk.contrib.msgspec import MsgSpecWriter
-from singer_sdk.helpers._typing import conform_record_data_types
 from singer_sdk.helpers._util import utc_now
 from singer_sdk.helpers.conform import TypeConformanceLevel
 from singer_sdk.io_base import SingerWriter
@@ -27,28 +26,24 @@ CONFORMANCE = TypeConformanceLevel.RECURSIVE if SDK_DEFAULTS else TypeConformanc
 
 
 class FastRecordMessages:
-    """Stream mixin: RECORD messages without the per-record deselection walk when the
-    catalog selects every field (the walk then never removes anything). Otherwise, and
-    with ``TAP_SDK_DEFAULTS=1``, the SDK's own path. Mirrors singer-sdk 0.54's
+    """Stream mixin: RECORD messages straight from the record when the SDK's per-record
+    work would change nothing: the catalog selects every field (the deselection walk then
+    removes nothing) and the stream's rows are typed already (no conformance). Otherwise,
+    and with ``TAP_SDK_DEFAULTS=1``, the SDK's own path. Mirrors singer-sdk 0.54's
     ``Stream._generate_record_messages``."""
 
     @cached_property
-    def _every_field_selected(self) -> bool:
-        return all(self.mask.values())  # type: ignore[attr-defined]
+    def _sdk_record_work_is_a_no_op(self) -> bool:
+        stream: t.Any = self
+        return stream.TYPE_CONFORMANCE_LEVEL == TypeConformanceLevel.NONE and all(
+            stream.mask.values()
+        )
 
     def _generate_record_messages(self, record: dict) -> t.Iterator[singer.RecordMessage]:
-        if SDK_DEFAULTS or not self._every_field_selected:
+        if SDK_DEFAULTS or not self._sdk_record_work_is_a_no_op:
             yield from super()._generate_record_messages(record)  # type: ignore[misc]
             return
         stream: t.Any = self
-        if stream.TYPE_CONFORMANCE_LEVEL != TypeConformanceLevel.NONE:
-            record = conform_record_data_types(
-                stream_name=stream.name,
-                record=record,
-                schema=stream.effective_schema,
-                level=stream.TYPE_CONFORMANCE_LEVEL,
-                logger=stream.logger,
-            )
         for stream_map in stream.stream_maps:
             mapped_record = stream_map.transform(record)
             if mapped_record is not None:

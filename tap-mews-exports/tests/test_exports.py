@@ -11,10 +11,9 @@ import subprocess
 import time
 
 import pytest
-import requests
 from tap_mews_exports.entity_types import STREAM_OF_ENTITY
 
-from sandbox.mews import ACCESS_TOKEN, CLIENT_TOKEN, ENTITY_COUNTS, MewsApp
+from sandbox.mews import CLIENT_TOKEN, ENTITY_COUNTS, MewsApp
 from tests.singer_run import executable, run_tap
 
 TAP = "tap-mews-exports"
@@ -128,15 +127,9 @@ def test_resume_export_created_by_a_killed_run(serve, tmp_path):
     assert json.loads(journal.read_text())["exports"] == {}
 
 
-def test_pending_export_without_record_is_waited_for(serve, tmp_path):
+def test_pending_export_without_record_is_waited_for(serve, tmp_path, export_by_another_run):
     app = serve(MewsApp(job_seconds=1.5)).app
-    body = {"ClientToken": CLIENT_TOKEN, "AccessToken": ACCESS_TOKEN, "Client": "other run"}
-    other = requests.post(
-        f"{app.base_url}/api/connector/v1/exports/add",
-        json={**body, "EntityType": "Company"},
-        timeout=5,
-    )
-    assert other.status_code == 200
+    export_by_another_run(app, "Company")
     config = {
         **app.demo_config(),
         "entity_types": ["Company"],

@@ -10,9 +10,7 @@ import math
 import subprocess
 import time
 
-import requests
-
-from sandbox.mews import ACCESS_TOKEN, CLIENT_TOKEN, MewsApp
+from sandbox.mews import MewsApp
 from tests.singer_run import executable, run_tap
 
 TAP = "tap-mews-exports"
@@ -171,15 +169,11 @@ def test_resume_from_the_state_alone(serve, tmp_path):
     assert final["replication_key_value"] >= record["window"]["end"]
 
 
-def test_pending_export_without_record_gives_up_at_the_timeout(serve, tmp_path):
+def test_pending_export_without_record_gives_up_at_the_timeout(
+    serve, tmp_path, export_by_another_run
+):
     app = serve(MewsApp(job_seconds=60)).app
-    body = {"ClientToken": CLIENT_TOKEN, "AccessToken": ACCESS_TOKEN, "Client": "other run"}
-    other = requests.post(
-        f"{app.base_url}/api/connector/v1/exports/add",
-        json={**body, "EntityType": "Company"},
-        timeout=5,
-    )
-    assert other.status_code == 200
+    export_by_another_run(app, "Company")
     config = {
         **single_export_config(app, tmp_path, "Company"),
         "export_timeout_seconds": 2.5,

@@ -8,21 +8,13 @@ import duckdb
 import psycopg
 import pytest
 
-from sandbox.foodtrust import SEED_PRODUCT_ID, FoodTrustApp
+from sandbox.foodtrust import DEMO_COUNTS, SEED_PRODUCT_ID, FoodTrustApp
 from tests.meltano_run import MeltanoProject
 from tests.warehouse import PG_DSN
 
 pytestmark = pytest.mark.e2e
 
-EXPECTED = {
-    "traces": 5,
-    "events": 20,
-    "facilities": 20,
-    "payloads": 5,
-    "product_instances": 15,
-    "products": 10,
-    "sequences": 40,
-}
+EXPECTED = DEMO_COUNTS
 FACTORY = "urn:ibm:ift:location:loc:1234567890123.plant-1"  # shared by 4 traces
 TRANSFORM_EVENT = "urn:uuid:7d87bbfd-e9b0-49ee-9c04-d2938f6138f8"
 
