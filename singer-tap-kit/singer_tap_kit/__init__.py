@@ -1,0 +1,1 @@
+"""Shared machinery of this repository's Singer taps (see README.md)."""
