@@ -1,0 +1,86 @@
+"""Stream building blocks: rows of completed jobs window by window, and ``_extra``.
+
+``JobStream.job_rows`` is the whole read side of an asynchronous job for one group:
+wait for each job in window order, emit its rows, move the bookmark to its window's
+end, and on a failure keep the bookmark at the last whole window and let the other
+groups go on.
+"""
+
+from __future__ import annotations
+
+import logging
+import typing as t
+
+from singer_sdk import typing as th
+
+from singer_tap_kit.errors import PartitionError
+from singer_tap_kit.sdk_overrides import FastRecordMessages, WindowBookmarks
+
+if t.TYPE_CHECKING:
+    from singer_tap_kit.jobs import Job, JobOrchestrator
+
+EXTRA_PROPERTY = "_extra"
+
+
+def extra_property(description: str, values: th.JSONTypeHelper | bool = True) -> th.Property:
+    """The ``_extra`` object: fields the API sent that the schema does not declare."""
+    return th.Property(
+        EXTRA_PROPERTY,
+        th.ObjectType(additional_properties=values),
+        description=description,
+    )
+
+
+class ExtraFields:
+    """Moves undeclared fields of a row into ``_extra``, which is left out entirely
+    when there are none (so every warehouse shows SQL NULL, not a JSON null). Each new
+    field name is logged once a run."""
+
+    def __init__(self, known: t.Iterable[str], label: str, logger: logging.Logger) -> None:
+        self.known = set(known)
+        self.label = label
+        self.logger = logger
+        self.reported: set[str] = set()
+
+    def split(self, row: dict[str, t.Any]) -> dict[str, t.Any]:
+        extra = {key: row.pop(key) for key in [k for k in row if k not in self.known]}
+        if extra:
+            new = extra.keys() - self.reported
+            if new:
+                self.reported |= new
+                self.logger.warning(
+                    "%s rows carry fields this tap does not declare: %s (kept in %s)",
+                    self.label,
+                    ", ".join(sorted(new)),
+                    EXTRA_PROPERTY,
+                )
+            row[EXTRA_PROPERTY] = extra
+        return row
+
+
+class JobStream(FastRecordMessages, WindowBookmarks):
+    """Stream mixin for rows that come from asynchronous jobs' files."""
+
+    def job_rows(
+        self,
+        orchestrator: JobOrchestrator,
+        group: str,
+        state: dict,
+        rows_of: t.Callable[[Job], t.Iterable[dict[str, t.Any]]],
+        bookmark_of: t.Callable[[Job], str],
+        on_done: t.Callable[[Job], None] | None = None,
+    ) -> t.Iterator[dict[str, t.Any]]:
+        """Rows of every job of ``group``, window after window; the bookmark in ``state``
+        moves to ``bookmark_of(job)`` once all of a job's rows went out."""
+        done = on_done or orchestrator.finished
+        try:
+            for job in orchestrator.jobs(group):
+                orchestrator.wait(job)
+                yield from rows_of(job)
+                done(job)
+                self.finish_window(state, bookmark_of(job))
+        except PartitionError as exc:
+            # Rows already emitted stay; the bookmark stays at the last whole window.
+            state.pop("progress_markers", None)
+            orchestrator.fail_group(group, str(exc))
+            self._tap.record_failure(group, str(exc))  # type: ignore[attr-defined]

@@ -1,0 +1,64 @@
+"""A minimal tap on the kit, run as a real process by test_tap.py."""
+
+from __future__ import annotations
+
+import time
+import typing as t
+
+from singer_sdk import Stream
+from singer_sdk import typing as th
+from singer_sdk.exceptions import ConfigValidationError
+
+from singer_tap_kit.errors import AuthError, PartitionError
+from singer_tap_kit.http import MAX_RETRY_WAIT_SETTING, HttpClient
+from singer_tap_kit.tap import KitTap
+
+
+class ThingsStream(Stream):
+    name = "things"
+    primary_keys = ("id",)
+    schema = th.PropertiesList(th.Property("id", th.IntegerType)).to_dict()
+
+    @property
+    def partitions(self) -> list[dict[str, int]]:
+        return [{"part": p} for p in self.config["parts"]]
+
+    def get_records(self, context: t.Any) -> t.Iterable[dict]:
+        tap: t.Any = self._tap
+        response = HttpClient(tap.retry_policy).request("GET", f"{self.config['api_url']}/x")
+        if response.status_code == 401:
+            raise AuthError(f"Acme refused the token (HTTP 401) for part {context['part']}")
+        if context["part"] < 0:
+            tap.record_failure(str(context["part"]), "Acme has no such part")
+            return
+        try:
+            yield {"id": context["part"]}
+            time.sleep(float(self.config.get("pause", 0)))
+            if context["part"] == 13:
+                raise PartitionError("unlucky")
+        except PartitionError as exc:
+            tap.record_failure(str(context["part"]), str(exc))
+
+
+class ExampleTap(KitTap):
+    name = "tap-example"
+    service_name = "Acme"
+    partition_noun = "part"
+    config_jsonschema = th.PropertiesList(
+        th.Property("api_url", th.StringType, required=True),
+        th.Property("token", th.StringType, secret=True),
+        th.Property("parts", th.ArrayType(th.IntegerType), default=[1]),
+        th.Property("pause", th.NumberType),
+        MAX_RETRY_WAIT_SETTING,
+    ).to_dict()
+
+    def check_settings(self) -> None:
+        if 0 in self.config["parts"]:
+            raise ConfigValidationError("Invalid configuration", errors=["parts: 0 is not a part"])
+
+    def discover_streams(self) -> list:
+        return [ThingsStream(self)]
+
+
+if __name__ == "__main__":
+    ExampleTap.cli()

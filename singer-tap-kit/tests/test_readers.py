@@ -1,0 +1,72 @@
+import zipfile
+
+import pytest
+
+from singer_tap_kit.errors import CorruptFileError
+from singer_tap_kit.readers import (
+    csv_records,
+    jsonl_rows,
+    last_json_line_problem,
+    zip_csv_members,
+    zip_problem,
+)
+
+
+def _zip(path, members):
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, text in members.items():
+            archive.writestr(name, text)
+    return path
+
+
+def test_zip_csv_parts_in_order_with_bom_and_quotes(tmp_path):
+    path = _zip(
+        tmp_path / "a.zip",
+        {
+            "Things_2.csv": "id,name\n3,c\n",
+            "Things_1.csv": '\ufeffid,name\n1,"a, with comma"\n2,"line\nbreak"\n',
+            "Other_1.csv": "x\n1\n",
+        },
+    )
+    rows = []
+    for name, reader in zip_csv_members(path, lambda n: n.startswith("Things"), "test"):
+        header, records = csv_records(reader, name)
+        assert header == ["id", "name"]
+        rows += [fields for _, fields in records]
+    assert rows == [["1", "a, with comma"], ["2", "line\nbreak"], ["3", "c"]]
+
+
+def test_a_short_record_and_a_broken_zip_are_clear_errors(tmp_path):
+    path = _zip(tmp_path / "a.zip", {"T_1.csv": "id,name\n1\n"})
+    with pytest.raises(CorruptFileError, match="campaign 1: CSV record 2 has 1 fields, the header"):
+        for _, reader in zip_csv_members(path, lambda n: True, "campaign 1"):
+            list(csv_records(reader, "campaign 1")[1])
+    broken = tmp_path / "b.zip"
+    broken.write_bytes(path.read_bytes()[:40])
+    assert zip_problem(broken) == "the bytes received are not a whole zip"
+    with pytest.raises(CorruptFileError, match="not a valid zip"):
+        list(zip_csv_members(broken, lambda n: True, "campaign 1"))
+
+
+def test_damage_inside_a_member_is_reported_while_reading(tmp_path):
+    body = "id\n" + "\n".join(str(i) for i in range(50000))
+    path = _zip(tmp_path / "a.zip", {"T_1.csv": body})
+    data = bytearray(path.read_bytes())
+    middle = len(data) // 2
+    data[middle : middle + 64] = b"\x00" * 64
+    path.write_bytes(bytes(data))
+    with pytest.raises(CorruptFileError, match="damaged"):
+        for _, reader in zip_csv_members(path, lambda n: True, "x"):
+            list(reader)
+
+
+def test_json_lines_skip_and_truncation(tmp_path):
+    path = tmp_path / "a.jsonl"
+    path.write_bytes(b'{"Id": 1}\n\n{"Id": 2}\n{"Id": 3}\n')
+    assert [(n, r["Id"]) for n, r in jsonl_rows(path, skip=1)] == [(3, 2), (4, 3)]
+    assert last_json_line_problem(path) is None
+    path.write_bytes(b'{"Id": 1}\n{"Id": ')
+    assert last_json_line_problem(path) == "the last JSON line is truncated"
+    path.write_bytes(b'{"Id": 1}\n[1, 2]\n')
+    with pytest.raises(CorruptFileError, match="line 2 is not a JSON object"):
+        list(jsonl_rows(path, label="file 1"))

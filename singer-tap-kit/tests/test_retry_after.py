@@ -1,0 +1,33 @@
+import datetime as dt
+
+import requests
+
+from singer_tap_kit.retry_after import header_seconds, retry_after_seconds
+
+
+def _response(status, headers=None, body=b""):
+    response = requests.Response()
+    response.status_code = status
+    response.headers.update(headers or {})
+    response._content = body
+    return response
+
+
+def test_header_seconds_and_http_date():
+    now = dt.datetime(2024, 1, 1, 12, 0, 0, tzinfo=dt.UTC)
+    assert header_seconds("7") == 7.0
+    assert header_seconds("Mon, 01 Jan 2024 12:00:30 GMT", now) == 30.0
+    assert header_seconds("Mon, 01 Jan 2024 11:00:00 GMT", now) == 0.0  # already past
+    assert header_seconds("soon") is None
+    assert header_seconds("") is None
+
+
+def test_body_seconds_when_the_header_is_missing():
+    drf = b'{"detail": "Request was throttled. Expected available in 12 seconds."}'
+    assert retry_after_seconds(_response(429, body=drf)) == 12.0
+    assert retry_after_seconds(_response(429, body=b'{"retry_after": 3}')) == 3.0
+    assert retry_after_seconds(_response(429, {"Retry-After": "2"}, drf)) == 2.0
+    assert retry_after_seconds(_response(429, body=b"slow down")) is None
+    # A 200 that mentions seconds is not a throttle.
+    assert retry_after_seconds(_response(200, body=b"took 5 seconds")) is None
+    assert retry_after_seconds(None) is None
