@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import random
+import socket
 import time
 import typing as t
 from dataclasses import dataclass, field
@@ -66,7 +67,8 @@ def without_query(url: str) -> str:
 
 
 def _is_refused(exc: BaseException) -> bool:
-    """Whether a connection error is a refused connection (nothing listens there)."""
+    """Whether a connection error is a refused connection (nothing listens there) or an
+    unknown host name: neither is likely to mend within a minute."""
     seen: set[int] = set()
     stack: list[BaseException] = [exc]
     while stack:
@@ -74,7 +76,7 @@ def _is_refused(exc: BaseException) -> bool:
         if id(current) in seen:
             continue
         seen.add(id(current))
-        if isinstance(current, ConnectionRefusedError):
+        if isinstance(current, ConnectionRefusedError | socket.gaierror):
             return True
         stack += [a for a in current.args if isinstance(a, BaseException)]
         stack += [e for e in (current.__cause__, current.__context__) if e is not None]
@@ -86,7 +88,7 @@ def _is_refused(exc: BaseException) -> bool:
 
 def _describe(exc: BaseException) -> str:
     if _is_refused(exc):
-        return "connection refused"
+        return "host not found" if "resolve" in str(exc).lower() else "connection refused"
     if isinstance(exc, requests.Timeout):
         return "timed out"
     return "connection dropped"

@@ -19,6 +19,7 @@ test proving the records are the same either way).
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import inspect
 import logging
@@ -31,9 +32,11 @@ from functools import cached_property
 import singer_sdk.singerlib as singer
 from singer_sdk import Stream, Tap
 from singer_sdk.contrib.msgspec import MsgSpecWriter
+from singer_sdk.contrib.msgspec import encoder as msgspec_encoder
 from singer_sdk.helpers import _util as _sdk_util
 from singer_sdk.helpers.conform import TypeConformanceLevel
 from singer_sdk.io_base import SingerWriter
+from singer_sdk.mapper import SameRecordTransform
 from singer_sdk.plugin_base import PluginBase
 
 if t.TYPE_CHECKING:
@@ -51,6 +54,21 @@ SDK_PRIVATE_SOURCES: dict[tuple[t.Any, str], str] = {
     ),
     (Stream, "_increment_stream_state"): (
         "cabc0edb2fd4f0000dbd140a870dae871400ba13293bd2ecd8bdd93d0fb033bc"
+    ),
+    (Stream, "_sync_records"): ("8928dc7f50e9bf57cc98734b30e3953b0e19007f85fe020a0c80ccdbcf5d329f"),
+    (Stream, "_sync_batches"): ("a42df0f3a08779dcb6d6a376ff1483082d04ce9c87b8cee392658121d2cf724c"),
+    (Stream, "get_batches"): ("a30339d2f28a2f9b0a28e9f6c3be8add32f1bc40db8f9523966e07a7665387a5"),
+    (Stream, "_write_batch_message"): (
+        "a92596532ab9daed966bdbe0a5bdd456b65b29138dece60b3c81ce6dc6366dcb"
+    ),
+    (Stream, "_finalize_state"): (
+        "e08e1d0714a904b2e8d93175c708ca3e66b24cfe8c00c8cc8cb785b750df7904"
+    ),
+    (Stream, "_get_state_partition_context"): (
+        "e621b72985cafacf9fe5bb139434643063f3687ab27c587b1d10509e2c943de2"
+    ),
+    (Stream, "_write_starting_replication_value"): (
+        "0a24e5d05cd5353cc33b0f41b1097a011f065e048ce7b0facb54fbcec72001a0"
     ),
     (Stream, "_write_state_message"): (
         "f82ecd8d169868234742e45a855006fd2596c96cab9d3d9f975a13517c6e3fda"
@@ -114,8 +132,14 @@ class WindowBookmarks:
         """No per-record bookkeeping (see ``finish_window``)."""
 
     def finish_window(self, state: dict, value: str) -> None:
-        """Every row up to ``value`` was emitted: move ``state``'s bookmark there."""
+        """Every row up to ``value`` was emitted: move ``state``'s bookmark there.
+
+        In BATCH mode the open batch file is finished and announced first, so a STATE
+        message never covers a row that is not in a finished batch."""
         stream: t.Any = self
+        batch = getattr(stream, "_open_batch", None)
+        if batch is not None:
+            batch.cut()
         state.pop("progress_markers", None)  # the bookmark is the window, not a row value
         state["replication_key"] = stream.replication_key
         state["replication_key_value"] = value
@@ -127,6 +151,111 @@ class WindowBookmarks:
         stream: t.Any = self
         stream.state_manager.is_flushed = False
         stream._write_state_message()
+
+
+class FastSync(FastRecordMessages, WindowBookmarks):
+    """Stream mixin for rows the tap typed itself (file streams): the SDK's per-record
+    sync loop (``Stream._sync_records``) replaced by a lean one, and BATCH files written
+    straight from the rows (``Stream.get_batches``).
+
+    Per record, the lean loop only runs ``post_process``, adds the partition keys and
+    writes the RECORD line with msgspec, without a message object or a flush (STATE
+    messages flush, so order is kept). It is taken only when nothing would differ:
+    conformance off, nothing deselected, no stream map, no child stream, no record
+    limit (``--test``), the msgspec writer; otherwise the SDK's own loop runs. BATCH
+    files hold exactly the rows RECORD mode emits (``singer_tap_kit.batch``).
+    """
+
+    def _fast_sync_possible(self) -> bool:
+        stream: t.Any = self
+        maps = stream.stream_maps
+        return (
+            not SDK_DEFAULTS
+            and self._sdk_record_work_is_a_no_op
+            and len(maps) == 1
+            and type(maps[0]) is SameRecordTransform
+            and maps[0].stream_alias == stream.name
+            and not stream.child_streams
+            and stream.ABORT_AT_RECORD_COUNT is None
+            and isinstance(stream._tap.message_writer, MsgSpecWriter)
+        )
+
+    def typed_rows(self, context: dict | None) -> t.Iterator[dict]:
+        """Every row of every partition, as ``_sync_records`` would see it (post-processed,
+        partition keys added), with the state finalised per partition as the SDK does."""
+        stream: t.Any = self
+        contexts = [context] if context is not None else stream.partitions
+        for element in contexts or [{}]:
+            current = element or None
+            partition = stream._get_state_partition_context(current)
+            stream._write_starting_replication_value(current)
+            keys = list((partition or {}).items())
+            for row in stream.get_records(current):
+                record = stream.post_process(row, current)
+                if record is None:
+                    continue
+                for key, value in keys:
+                    record.setdefault(key, value)
+                yield record
+            if current == partition:
+                stream._finalize_state(stream.get_context_state(current))
+        if not context:
+            stream._finalize_state(stream.stream_state)
+
+    def _sync_records(
+        self, context: dict | None = None, *, write_messages: bool = True
+    ) -> t.Iterator[dict]:
+        stream: t.Any = self
+        if not (write_messages and self._fast_sync_possible()):
+            yield from super()._sync_records(context, write_messages=write_messages)  # type: ignore[misc]
+            return
+        write = sys.stdout.buffer.write
+        encode_into = msgspec_encoder.encode_into
+        line = bytearray(256)
+        message: dict[str, t.Any] = {"type": "RECORD", "stream": stream.name}
+        now = dt.datetime.now
+        utc = dt.UTC
+        counter, timer = stream.get_record_counter(), stream.get_sync_timer()
+        with counter, timer:
+            for record in self.typed_rows(context):
+                message["record"] = record
+                message["time_extracted"] = now(utc)
+                encode_into(message, line)
+                line.extend(b"\n")
+                write(line)
+                counter.increment()
+                yield record
+            stream.state_manager.is_flushed = False
+        stream._write_state_message()
+
+    def get_batches(self, batch_config: t.Any, context: dict | None = None) -> t.Iterator[t.Any]:
+        """BATCH files straight from the rows; their messages are written as each file is
+        finished (and before any STATE that covers its rows), so nothing is yielded to
+        the SDK's batch loop."""
+        from singer_tap_kit.batch import BatchFiles
+
+        stream: t.Any = self
+        if not (self._fast_sync_possible() and BatchFiles.supports(batch_config)):
+            yield from super().get_batches(batch_config, context)  # type: ignore[misc]
+            return
+        batch = BatchFiles(
+            tap_name=stream.tap_name,
+            stream_name=stream.name,
+            config=batch_config,
+            announce=lambda manifest: stream._write_batch_message(
+                encoding=batch_config.encoding, manifest=manifest
+            ),
+        )
+        stream._open_batch = batch
+        try:
+            with stream.get_record_counter() as counter:
+                for record in self.typed_rows(context):
+                    batch.add(record)
+                    counter.increment()
+            batch.cut()
+        finally:
+            stream._open_batch = None
+            batch.discard()
 
 
 class NonZeroTermination:

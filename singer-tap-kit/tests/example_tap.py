@@ -11,6 +11,7 @@ from singer_sdk.exceptions import ConfigValidationError
 
 from singer_tap_kit.errors import AuthError, PartitionError
 from singer_tap_kit.http import MAX_RETRY_WAIT_SETTING, HttpClient
+from singer_tap_kit.sdk_overrides import FastSync
 from singer_tap_kit.tap import KitTap
 
 
@@ -40,6 +41,35 @@ class ThingsStream(Stream):
             tap.record_failure(str(context["part"]), str(exc))
 
 
+class RowsStream(FastSync, Stream):
+    """File-like rows: per partition, ``windows`` windows of ``rows`` typed rows each,
+    bookmarked once per window."""
+
+    name = "rows"
+    primary_keys = ("part", "n")
+    replication_key = "window_end"
+    is_sorted = False
+    state_partitioning_keys: t.ClassVar[list[str]] = ["part"]
+    schema = th.PropertiesList(
+        th.Property("part", th.IntegerType),
+        th.Property("n", th.IntegerType),
+        th.Property("text", th.StringType),
+        th.Property("window_end", th.StringType),
+    ).to_dict()
+
+    @property
+    def partitions(self) -> list[dict[str, int]]:
+        return [{"part": p} for p in self.config["parts"]]
+
+    def get_records(self, context: t.Any) -> t.Iterable[dict]:
+        state = self.get_context_state(context)
+        for window in range(int(self.config.get("windows", 2))):
+            end = f"2024-01-0{window + 1}"
+            for n in range(int(self.config.get("rows", 3))):
+                yield {"n": n, "text": f'é"{n}\n', "window_end": end}
+            self.finish_window(state, end)
+
+
 class ExampleTap(KitTap):
     name = "tap-example"
     service_name = "Acme"
@@ -49,6 +79,8 @@ class ExampleTap(KitTap):
         th.Property("token", th.StringType, secret=True),
         th.Property("parts", th.ArrayType(th.IntegerType), default=[1]),
         th.Property("pause", th.NumberType),
+        th.Property("windows", th.IntegerType),
+        th.Property("rows", th.IntegerType),
         MAX_RETRY_WAIT_SETTING,
     ).to_dict()
 
@@ -57,7 +89,7 @@ class ExampleTap(KitTap):
             raise ConfigValidationError("Invalid configuration", errors=["parts: 0 is not a part"])
 
     def discover_streams(self) -> list:
-        return [ThingsStream(self)]
+        return [ThingsStream(self), RowsStream(self)]
 
 
 if __name__ == "__main__":
