@@ -224,3 +224,21 @@ def test_progress_is_logged_at_most_once_per_job_every_30_seconds(clock, caplog)
         "Export job-1 (a): working for 90 s, 190 rows",
         "Export job-1 (a): working for 120 s, 250 rows",
     ]
+
+
+def test_unfinished_jobs_merge_state_and_journal_and_skip_covered_windows():
+    from singer_tap_kit.streams import unfinished_jobs
+
+    state = {
+        "replication_key_value": "2024-02-01",
+        "pending_jobs": [
+            {"id": "a", "window": {"start": "2024-01-01", "end": "2024-02-01"}},  # covered
+            {"id": "b", "window": {"start": "2024-02-01", "end": "2024-03-01"}},
+        ],
+    }
+    journal = [
+        {"id": "b2", "window": {"start": "2024-02-01", "end": "2024-03-01"}},  # newer copy
+        {"id": "c", "window": {"start": "2024-03-01", "end": "2024-04-01"}},
+        {"window": {"end": "2024-05-01"}},  # no id: never created
+    ]
+    assert [r["id"] for r in unfinished_jobs(state, journal)] == ["b2", "c"]
