@@ -15,7 +15,14 @@ class AuthError(TapError):
 
 
 class ServiceUnavailableError(TapError):
-    """A host kept failing (429, 5xx, dropped or refused connections) after every retry."""
+    """A host kept failing (429, 5xx, dropped or refused connections) after every retry.
+
+    ``status`` is the last HTTP status (None when the host could not be reached at all),
+    so a caller can tell a partition the API keeps refusing from a host that is down."""
+
+    def __init__(self, message: str, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
 
 
 class PartitionError(TapError):

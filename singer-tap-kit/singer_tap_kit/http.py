@@ -12,6 +12,7 @@ and the taps' own calls (``HttpClient``), so there is one place where retries ha
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import random
 import socket
@@ -109,6 +110,10 @@ class RetryPolicy:
     sleep: t.Callable[[float], None] = time.sleep
     clock: t.Callable[[], float] = time.monotonic
 
+    def renamed(self, service: str) -> RetryPolicy:
+        """The same policy for another host of the provider (say its token service)."""
+        return dataclasses.replace(self, service=service)
+
     def run(self, attempt: t.Callable[[], T], *, what: str, url: str) -> T:
         """Call ``attempt`` until it returns; it raises ``RetryableResponseError``,
         ``RetriableAPIError`` or a connection error when a retry may help."""
@@ -126,7 +131,8 @@ class RetryPolicy:
                 out_of_time = refused and elapsed + wait > self.refused_seconds
                 if number == self.attempts or out_of_time:
                     raise ServiceUnavailableError(
-                        self._final(exc, response, what, url, number, elapsed)
+                        self._final(exc, response, what, url, number, elapsed),
+                        status=None if response is None else response.status_code,
                     ) from None
                 reason = f"HTTP {response.status_code}" if response is not None else _describe(exc)
                 logger.warning(

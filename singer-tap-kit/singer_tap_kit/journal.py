@@ -54,14 +54,22 @@ class JobJournal:
         self._write(jobs)
 
     def _write(self, jobs: dict[str, Records]) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        handle, temp = tempfile.mkstemp(dir=self.path.parent, prefix=".journal-")
-        try:
-            with os.fdopen(handle, "w") as out:
-                json.dump({"jobs": jobs}, out, indent=2)
-                out.flush()
-                os.fsync(out.fileno())
-            os.replace(temp, self.path)
-        except BaseException:
-            Path(temp).unlink(missing_ok=True)
-            raise
+        atomic_write_text(self.path, json.dumps({"jobs": jobs}, indent=2))
+
+
+def atomic_write_text(path: Path, text: str, mode: int | None = None) -> None:
+    """Replace ``path`` with ``text`` in one step (no reader ever sees half a file),
+    durable on disk; ``mode`` (e.g. 0o600 for a secret) is set before anything is written."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}-")
+    try:
+        if mode is not None:
+            os.fchmod(handle, mode)
+        with os.fdopen(handle, "w") as out:
+            out.write(text)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(temp, path)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise

@@ -16,6 +16,7 @@ from __future__ import annotations
 import copy
 import difflib
 import functools
+import logging
 import os
 import re
 import sys
@@ -35,6 +36,7 @@ if t.TYPE_CHECKING:
 
     from singer_tap_kit.limits import SlidingWindowLimiter
 
+MIN_SECRET_LENGTH = 4
 _QUERY = re.compile(r"(https?://[^\s'\"?]+)\?[^\s'\")]*")
 
 
@@ -54,6 +56,7 @@ class KitTap(NonZeroTermination, Tap):
 
     def __init__(self, *args: t.Any, validate_config: bool = True, **kwargs: t.Any) -> None:
         self.failures: dict[str, str] = {}
+        _drop_the_sdk_sync_failure_line()
         super().__init__(*args, validate_config=validate_config, **kwargs)
         self.warn_unknown_settings()
         if validate_config:  # sync and --test; --about/--discover need no valid settings
@@ -83,7 +86,8 @@ class KitTap(NonZeroTermination, Tap):
         secrets = [
             str(self.config[name])
             for name, spec in properties.items()
-            if spec.get("secret") and self.config.get(name)
+            # A value of a few characters would mangle every message, and guards nothing.
+            if spec.get("secret") and len(str(self.config.get(name) or "")) >= MIN_SECRET_LENGTH
         ]
         return sorted(secrets, key=len, reverse=True)
 
@@ -163,6 +167,20 @@ class KitTap(NonZeroTermination, Tap):
             sys.exit(1)
 
         return run
+
+
+class _WithoutSdkSyncFailureLine(logging.Filter):
+    """Drops the SDK's "An unhandled error occurred while syncing ..." line: an expected
+    failure is one line (the tap base logs its cause), an unexpected one its traceback."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not str(record.msg).startswith("An unhandled error occurred while syncing")
+
+
+def _drop_the_sdk_sync_failure_line() -> None:
+    for handler in logging.getLogger().handlers:
+        if not any(isinstance(f, _WithoutSdkSyncFailureLine) for f in handler.filters):
+            handler.addFilter(_WithoutSdkSyncFailureLine())
 
 
 def _quiet_stdout() -> None:
