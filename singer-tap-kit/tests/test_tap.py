@@ -71,7 +71,8 @@ def test_an_unknown_setting_is_named_with_the_closest_known_one(api):
 
 def test_failed_partitions_do_not_stop_the_others_and_the_run_ends_1(api):
     done = run({"api_url": api.url, "parts": [1, -5, 13, 2]})
-    records = [json.loads(line) for line in done.stdout.splitlines() if '"RECORD"' in line]
+    messages = [json.loads(line) for line in done.stdout.splitlines()]
+    records = [m for m in messages if m["type"] == "RECORD" and m["stream"] == "things"]
     assert [r["record"]["id"] for r in records] == [1, 13, 2]
     assert done.returncode == 1
     assert "Failed part -5: Acme has no such part" in done.stderr
