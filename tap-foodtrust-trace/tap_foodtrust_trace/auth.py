@@ -10,22 +10,26 @@ from __future__ import annotations
 
 import base64
 import binascii
+import dataclasses
 import datetime
 import json
-import time
 import typing as t
 
-import requests
 from singer_sdk.authenticators import BearerTokenAuthenticator, OAuthAuthenticator
 
+from singer_tap_kit.http import HttpClient
 from tap_foodtrust_trace.errors import AuthenticationError
-from tap_foodtrust_trace.retry_after import retry_after_seconds
+
+if t.TYPE_CHECKING:
+    import requests
+
+    from singer_tap_kit.http import RetryPolicy
 
 IAM_GRANT_TYPE = "urn:ibm:params:oauth:grant-type:apikey"
+IAM_SERVICE = "IBM Cloud IAM"
 RENEW_MARGIN_SECONDS = 120  # renew a little before the token would expire
 DEFAULT_TOKEN_SECONDS = 3600
-AUTH_TRIES = 4  # 429/5xx/connection errors of IAM or the exchange: retried, bounded
-AUTH_MAX_WAIT_SECONDS = 30.0
+AUTH_TIMEOUT = (10, 60)  # (connect, read) seconds
 
 
 class StaticTokenAuthenticator(BearerTokenAuthenticator):
@@ -42,8 +46,22 @@ class TokenExchangeAuthenticator(OAuthAuthenticator):
 
     renewable = True
 
-    def __init__(self, *, api_url: str, iam_url: str, api_key: str, organization_id: str) -> None:
+    def __init__(
+        self,
+        *,
+        api_url: str,
+        iam_url: str,
+        api_key: str,
+        organization_id: str,
+        policy: RetryPolicy,
+    ) -> None:
         super().__init__(auth_endpoint=f"{iam_url.rstrip('/')}/identity/token")
+        # A renewal happens mid-run: a busy or flaky IAM must not end it, so both token
+        # calls go through the tap's retry policy (IAM named as the service it is).
+        self._iam = HttpClient(
+            dataclasses.replace(policy, service=IAM_SERVICE), timeout=AUTH_TIMEOUT
+        )
+        self._food_trust = HttpClient(policy, timeout=AUTH_TIMEOUT)
         self._api_key = api_key
         self._organization_id = organization_id
         self._exchange_url = (
@@ -69,8 +87,12 @@ class TokenExchangeAuthenticator(OAuthAuthenticator):
 
     def update_access_token(self) -> None:
         requested_at = datetime.datetime.now(datetime.UTC)
-        iam = self._post(self.auth_endpoint, data=self.oauth_request_body, what="IBM Cloud IAM")
-        exchanged = self._post(self._exchange_url, json=iam, what="the Food Trust token exchange")
+        iam = self._post(
+            self._iam, self.auth_endpoint, data=self.oauth_request_body, what=IAM_SERVICE
+        )
+        exchanged = self._post(
+            self._food_trust, self._exchange_url, json=iam, what="the Food Trust token exchange"
+        )
         token = exchanged.get("onboarding_token")
         if not token:
             raise AuthenticationError(
@@ -81,14 +103,12 @@ class TokenExchangeAuthenticator(OAuthAuthenticator):
         self.last_refreshed = requested_at
         self.logger.info("Obtained a Food Trust token for organization %s", self._organization_id)
 
-    def _post(self, url: str, *, what: str, **kwargs: t.Any) -> dict[str, t.Any]:
-        response = self._post_with_retries(url, what=what, **kwargs)
+    @staticmethod
+    def _post(client: HttpClient, url: str, *, what: str, **kwargs: t.Any) -> dict[str, t.Any]:
+        """POST through the retry policy (429, 5xx and connection errors are retried and
+        end in one error naming the host); any other refusal is about the credentials."""
+        response = client.request("POST", url, **kwargs)
         status = response.status_code
-        if status == 429 or status >= 500:
-            raise AuthenticationError(
-                f"{what} stayed unavailable after {AUTH_TRIES} tries "
-                f"(HTTP {status}: {_error_text(response)})."
-            )
         if status >= 400:
             raise AuthenticationError(
                 f"{what} refused the credentials (HTTP {status}: "
@@ -101,32 +121,6 @@ class TokenExchangeAuthenticator(OAuthAuthenticator):
         if not isinstance(body, dict):
             raise AuthenticationError(f"{what} answered with something other than a JSON object.")
         return body
-
-    def _post_with_retries(self, url: str, *, what: str, **kwargs: t.Any) -> requests.Response:
-        """A renewal happens mid-run: a busy or flaky IAM must not end the run."""
-        for attempt in range(AUTH_TRIES):
-            last_try = attempt == AUTH_TRIES - 1
-            try:
-                response = self._session.post(url, timeout=60, **kwargs)
-            except requests.RequestException as exc:
-                if last_try:
-                    raise AuthenticationError(f"Could not reach {what} at {url}: {exc}") from exc
-                wait = float(2**attempt)
-            else:
-                if last_try or not (response.status_code == 429 or response.status_code >= 500):
-                    return response
-                wait = retry_after_seconds(response)
-                if wait is None:
-                    wait = float(2**attempt)
-            self.logger.warning(
-                "%s is unavailable; retrying in %.1f s (try %d of %d)",
-                what,
-                wait,
-                attempt + 2,
-                AUTH_TRIES,
-            )
-            time.sleep(min(wait, AUTH_MAX_WAIT_SECONDS))
-        raise AssertionError("unreachable")  # pragma: no cover
 
 
 def _lifetime_seconds(token: str, iam: dict[str, t.Any], requested_at: datetime.datetime) -> float:

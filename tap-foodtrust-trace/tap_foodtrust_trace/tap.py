@@ -2,27 +2,27 @@
 
 from __future__ import annotations
 
-import sys
-import typing as t
 from functools import cached_property
 
-from singer_sdk import Tap
 from singer_sdk import typing as th
 from singer_sdk.exceptions import ConfigValidationError
 
+from singer_tap_kit.http import MAX_RETRY_WAIT_SETTING
+from singer_tap_kit.tap import KitTap
 from tap_foodtrust_trace.auth import StaticTokenAuthenticator, TokenExchangeAuthenticator
-from tap_foodtrust_trace.errors import FoodTrustError
 from tap_foodtrust_trace.product_ids import EXAMPLES, invalid_product_ids
 from tap_foodtrust_trace.streams import STREAM_TYPES
 
-if t.TYPE_CHECKING:
-    import click
 
+class TapFoodTrustTrace(KitTap):
+    """Extracts the trace graph (events, facilities, products ...) of product ids.
 
-class TapFoodTrustTrace(Tap):
-    """Extracts the trace graph (events, facilities, products ...) of product ids."""
+    The kit's base gives the clean exits, unknown-setting warnings, the retry policy,
+    the per-product-id failure summary and the SIGTERM handling."""
 
     name = "tap-foodtrust-trace"
+    service_name = "IBM Food Trust"
+    partition_noun = "product id"
 
     config_jsonschema = th.PropertiesList(
         th.Property(
@@ -81,13 +81,8 @@ class TapFoodTrustTrace(Tap):
             title="IAM URL",
             description="IBM Cloud IAM host that turns the API key into an IAM token.",
         ),
+        MAX_RETRY_WAIT_SETTING,
     ).to_dict()
-
-    def __init__(self, *args: t.Any, validate_config: bool = True, **kwargs: t.Any) -> None:
-        self.failures: dict[str, str] = {}
-        super().__init__(*args, validate_config=validate_config, **kwargs)
-        if validate_config:  # sync and --test; discovery needs no product ids or credentials
-            self.check_settings()
 
     def discover_streams(self) -> list:
         return [stream_type(tap=self) for stream_type in STREAM_TYPES]
@@ -101,6 +96,7 @@ class TapFoodTrustTrace(Tap):
             iam_url=self.config["iam_url"],
             api_key=self.config["ibm_cloud_api_key"],
             organization_id=self.config["organization_id"],
+            policy=self.retry_policy,
         )
 
     @property
@@ -109,7 +105,8 @@ class TapFoodTrustTrace(Tap):
         return list(dict.fromkeys(self.config.get("product_ids") or []))
 
     def check_settings(self) -> None:
-        """Refuse a config that cannot work, before any request."""
+        """Refuse a config that cannot work, before any request (sync and --test;
+        discovery needs no product ids or credentials)."""
         errors = []
         bad = invalid_product_ids(self.product_ids)
         for product_id in bad:
@@ -129,43 +126,6 @@ class TapFoodTrustTrace(Tap):
             errors.append("organization_id is required with ibm_cloud_api_key")
         if errors:
             raise ConfigValidationError("Invalid configuration", errors=errors)
-
-    def record_failure(self, product_id: str, reason: str) -> None:
-        """Log a product id that could not be traced; the others go on."""
-        self.logger.error("%s (the other product ids still sync)", reason)
-        self.failures[product_id] = reason
-
-    def sync_all(self) -> None:
-        super().sync_all()
-        if self.failures:
-            total = len(self.product_ids)
-            listed = "; ".join(self.failures.values())
-            raise FoodTrustError(
-                f"{len(self.failures)} of {total} product ids failed: {listed}. "
-                f"The other {total - len(self.failures)} synced."
-            )
-
-    @classmethod
-    def invoke(cls, *args: t.Any, **kwargs: t.Any) -> None:
-        try:
-            super().invoke(*args, **kwargs)
-        except FoodTrustError as exc:
-            cls.logger.error("%s", exc)
-            sys.exit(1)
-
-    @classmethod
-    def cb_test(cls, ctx: click.Context, param: click.Option, value: str) -> None:
-        """``--test`` runs outside ``invoke``: give its errors the same clean exit."""
-        try:
-            super().cb_test(ctx, param, value)
-        except ConfigValidationError as exc:
-            for error in exc.errors:
-                cls.logger.error("%s", error)
-            cls.logger.error("Config validation failed")
-            ctx.exit(1)
-        except FoodTrustError as exc:
-            cls.logger.error("%s", exc)
-            ctx.exit(1)
 
 
 if __name__ == "__main__":

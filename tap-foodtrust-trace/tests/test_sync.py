@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from sandbox.foodtrust import (
@@ -23,17 +25,28 @@ def foodtrust(serve):
     return serve(FoodTrustApp())
 
 
-def test_exact_counts_and_one_request_per_product_id(foodtrust):
-    run = run_tap(TAP, foodtrust.app.demo_config())
+def test_exact_counts_and_one_request_per_product_id(demo_sync):
+    run, app = demo_sync.run, demo_sync.app
     assert run.returncode == 0, run.stderr
     assert run.counts == EXPECTED
-    assert len(foodtrust.app.requests_to(TRACE_PATH)) == 5
-    assert len(foodtrust.app.requests_to(r"/identity/token")) == 1
-    assert len(foodtrust.app.requests_to(r"/exchange_token/")) == 1
+    assert len(app.requests_to(TRACE_PATH)) == 5
+    assert len(app.requests_to(r"/identity/token")) == 1
+    assert len(app.requests_to(r"/exchange_token/")) == 1
 
 
-def test_rows_are_typed_and_carry_their_trace(foodtrust):
-    run = run_tap(TAP, foodtrust.app.demo_config())
+def test_misspelled_setting_is_named_with_the_closest_known_one(demo_sync):
+    warnings = [line for line in demo_sync.run.stderr.splitlines() if "Unknown setting" in line]
+    assert len(warnings) == 1
+    assert warnings[0].endswith(
+        "Unknown setting 'bypass_cahce' is ignored; did you mean 'bypass_cache'?"
+    )
+    assert "| WARNING " in warnings[0]
+    assert demo_sync.run.returncode == 0  # ignored, not applied: no bypass header either
+    assert all("x-apicache-bypass" not in r.headers for r in demo_sync.app.requests)
+
+
+def test_rows_are_typed_and_carry_their_trace(demo_sync):
+    run = demo_sync.run
     records = run.records
     seed_events = [r for r in records["events"] if r["trace_product_id"] == SEED_PRODUCT_ID]
     transform = next(r for r in seed_events if r["type"] == "transformation")
@@ -74,8 +87,8 @@ def test_rows_are_typed_and_carry_their_trace(foodtrust):
     assert date_schema["format"] == "date"
 
 
-def test_shared_facility_is_one_row_per_trace(foodtrust):
-    run = run_tap(TAP, foodtrust.app.demo_config())
+def test_shared_facility_is_one_row_per_trace(demo_sync):
+    run = demo_sync.run
     factory = [
         r["trace_product_id"]
         for r in run.records["facilities"]
@@ -90,18 +103,21 @@ def test_shared_facility_is_one_row_per_trace(foodtrust):
         assert len(identities) == len(set(identities)), stream
 
 
-def test_static_token(foodtrust):
+def test_static_token_used_as_is_and_never_shown(foodtrust):
     config = {
         "api_url": foodtrust.url,
         "ift_token": SANDBOX_STATIC_TOKEN,
         "product_ids": [SEED_PRODUCT_ID],
     }
-    run = run_tap(TAP, config)
+    run = run_tap(TAP, config, env={"LOGLEVEL": "DEBUG"})
     assert run.returncode == 0, run.stderr
     assert run.counts["events"] == 4
     assert foodtrust.app.requests_to(r"/identity/token") == []
     header = foodtrust.app.requests_to(TRACE_PATH)[0].headers["authorization"]
     assert header == f"Bearer {SANDBOX_STATIC_TOKEN}"
+    # ... and never shown, even at DEBUG.
+    assert SANDBOX_STATIC_TOKEN not in run.stderr
+    assert SANDBOX_STATIC_TOKEN not in json.dumps(run.messages)
 
 
 def test_refused_static_token_is_a_clear_error(foodtrust):
@@ -175,24 +191,19 @@ def test_bypass_cache_header_and_effect(foodtrust):
     assert foodtrust.app.requests_to(TRACE_PATH)[-1].headers["x-apicache-bypass"] == "true"
 
 
-def test_malformed_product_id_rejected_before_any_request(foodtrust):
+def test_malformed_product_id_and_missing_credentials_rejected_before_any_request(foodtrust):
+    # Two bad settings, one run: each is named, and nothing is requested.
     config = {
-        **foodtrust.app.demo_config(),
+        "api_url": foodtrust.url,
         "product_ids": [SEED_PRODUCT_ID, "urn:epc:id:sgtin:12345.2017"],
     }
     run = run_tap(TAP, config)
     assert run.returncode == 1
     assert "'urn:epc:id:sgtin:12345.2017' matches none of the Trace API formats" in run.stderr
+    assert "Set ift_token, or ibm_cloud_api_key with organization_id" in run.stderr
     assert "Traceback" not in run.stderr
     assert foodtrust.app.requests == []
     assert run.counts == {}
-
-
-def test_missing_credentials_rejected_before_any_request(foodtrust):
-    run = run_tap(TAP, {"api_url": foodtrust.url, "product_ids": [SEED_PRODUCT_ID]})
-    assert run.returncode == 1
-    assert "Set ift_token, or ibm_cloud_api_key with organization_id" in run.stderr
-    assert foodtrust.app.requests == []
 
 
 def test_unknown_product_id_others_still_sync(foodtrust):
@@ -203,27 +214,31 @@ def test_unknown_product_id_others_still_sync(foodtrust):
     assert run.returncode == 1
     assert run.counts == EXPECTED
     assert f"Unknown product id {unknown}" in run.stderr
-    assert "1 of 6 product ids failed" in run.stderr
-    assert "The other 5 synced" in run.stderr
+    assert f"1 product id(s) failed: {unknown}. The others synced" in run.stderr
+    assert f"Failed product id {unknown}: Unknown product id {unknown}" in run.stderr
     assert "Traceback" not in run.stderr
 
 
 @pytest.mark.parametrize(
-    "arm",
+    ("arm", "retries"),
     [
-        lambda app: app.faults.status(TRACE_PATH, 429, retry_after=1, times=2),
-        lambda app: app.faults.status(TRACE_PATH, 503, times=2),
-        lambda app: app.faults.status(TRACE_PATH, 500, times=1),
-        lambda app: app.faults.drop(TRACE_PATH, times=1),
+        (lambda app: app.faults.status(TRACE_PATH, 429, retry_after=0.2, times=2), 2),
+        (lambda app: app.faults.status(TRACE_PATH, 503, times=2), 2),
+        (lambda app: app.faults.status(TRACE_PATH, 500, times=1), 1),
+        (lambda app: app.faults.drop(TRACE_PATH, times=1), 1),
     ],
     ids=["429-retry-after", "503", "500", "dropped-connection"],
 )
-def test_transient_failures_are_retried_without_loss(foodtrust, arm):
+def test_transient_failures_are_retried_without_loss(foodtrust, arm, retries):
     arm(foodtrust.app)
-    run = run_tap(TAP, foodtrust.app.demo_config())
+    # Short backoff (the setting caps every wait); Retry-After 0.2 s is under the cap.
+    run = run_tap(TAP, {**foodtrust.app.demo_config(), "max_retry_wait_seconds": 0.3})
     assert run.returncode == 0, run.stderr
     assert run.counts == EXPECTED
     assert foodtrust.app.faults.pending() == 0
+    retry_lines = [line for line in run.stderr.splitlines() if "retrying in" in line]
+    assert len(retry_lines) == retries
+    assert all("| WARNING " in line for line in retry_lines)
 
 
 # The seed's sliced-mango trace alone: what is missing when it fails.
@@ -238,9 +253,8 @@ SEED_TRACE_COUNTS = {
 }
 
 
-def test_every_row_carries_the_id_it_was_traced_from(foodtrust):
-    config = foodtrust.app.demo_config()
-    run = run_tap(TAP, config)
+def test_every_row_carries_the_id_it_was_traced_from(demo_sync):
+    config, run = demo_sync.config, demo_sync.run
     assert run.returncode == 0, run.stderr
     for stream, rows in run.records.items():
         per_trace = {pid: 0 for pid in config["product_ids"]}
@@ -249,10 +263,10 @@ def test_every_row_carries_the_id_it_was_traced_from(foodtrust):
         assert set(per_trace.values()) == {EXPECTED[stream] // 5}, stream
 
 
-def test_traces_stream_summarises_each_trace(foodtrust):
-    run = run_tap(TAP, foodtrust.app.demo_config())
+def test_traces_stream_summarises_each_trace(demo_sync):
+    run = demo_sync.run
     rows = {r["trace_product_id"]: r for r in run.records["traces"]}
-    assert list(rows) == foodtrust.app.demo_config()["product_ids"]
+    assert list(rows) == demo_sync.config["product_ids"]
     assert rows[SEED_PRODUCT_ID] == {
         "trace_product_id": SEED_PRODUCT_ID,
         "x_version": "1.0.0",
@@ -317,12 +331,12 @@ def test_repeated_product_id_is_traced_once(foodtrust):
 
 
 def test_retry_after_is_honoured(foodtrust):
-    foodtrust.app.faults.status(TRACE_PATH, 429, retry_after=1.5, times=1)
+    foodtrust.app.faults.status(TRACE_PATH, 429, retry_after=0.8, times=1)
     config = {**foodtrust.app.demo_config(), "product_ids": [SEED_PRODUCT_ID]}
     run = run_tap(TAP, config)
     assert run.returncode == 0, run.stderr
     refused, retried = foodtrust.app.requests_to(TRACE_PATH)
-    assert 1.5 <= retried.at - refused.at < 4
+    assert 0.8 <= retried.at - refused.at < 3
 
 
 def test_retries_exhausted_fail_that_id_only(foodtrust):
@@ -332,8 +346,12 @@ def test_retries_exhausted_fail_that_id_only(foodtrust):
     assert run.returncode == 1
     assert run.counts == {k: EXPECTED[k] - SEED_TRACE_COUNTS[k] for k in EXPECTED}
     assert SEED_PRODUCT_ID not in {r["trace_product_id"] for r in run.records["events"]}
-    assert "Gave up after retries: HTTP 429 for " + SEED_PRODUCT_ID in run.stderr
-    assert "1 of 5 product ids failed" in run.stderr
+    host = foodtrust.url.removeprefix("http://")
+    assert (
+        f"Failed product id {SEED_PRODUCT_ID}: Gave up on {SEED_PRODUCT_ID}: IBM Food Trust "
+        f"({host}) kept answering HTTP 429 to GET {TRACE_PATH} after 6 tries over 0 s."
+    ) in run.stderr
+    assert f"1 product id(s) failed: {SEED_PRODUCT_ID}. The others synced" in run.stderr
     assert "Traceback" not in run.stderr
     assert len(foodtrust.app.requests_to(TRACE_PATH)) == 6 + 4
 
@@ -347,17 +365,17 @@ def test_malformed_product_id_rejected_in_test_mode_too(foodtrust):
     assert foodtrust.app.requests == []
 
 
-def test_bypass_false_sends_no_header(foodtrust):
-    config = {**foodtrust.app.demo_config(), "bypass_cache": False}
-    run = run_tap(TAP, config)
+def test_bypass_false_sends_no_header(demo_sync, foodtrust):
+    # bypass_cache defaults to false: the demo sync sent no header.
+    run, requests = demo_sync.run, demo_sync.app.requests_to(TRACE_PATH)
     assert run.returncode == 0, run.stderr
-    requests = foodtrust.app.requests_to(TRACE_PATH)
+    assert "bypass_cache" not in demo_sync.config
     assert len(requests) == 5
     assert all("x-apicache-bypass" not in r.headers for r in requests)
-    bypassed = run_tap(TAP, {**config, "bypass_cache": True})
+    bypassed = run_tap(TAP, {**foodtrust.app.demo_config(), "bypass_cache": True})
     assert bypassed.returncode == 0, bypassed.stderr
     headers = [r.headers.get("x-apicache-bypass") for r in foodtrust.app.requests_to(TRACE_PATH)]
-    assert headers[5:] == ["true"] * 5
+    assert headers == ["true"] * 5
     assert all("x-apicache-bypass" not in r.headers for r in foodtrust.app.requests_to("token"))
 
 

@@ -4,7 +4,8 @@ Grant: ``refresh_token`` when one is cached or configured, else ``password`` whe
 a username is given, else ``client_credentials``. Refresh tokens are single-use
 and rotate: the newest is written to ``token_cache_path`` (atomically, mode 0600)
 the moment it arrives and preferred over the configured one next run. The SDK
-does not keep rotated refresh tokens; that part is here.
+does not keep rotated refresh tokens; that part is here. Token requests go through
+the tap's retry policy (an ``HttpClient``), like every other request.
 """
 
 from __future__ import annotations
@@ -14,18 +15,19 @@ import hashlib
 import json
 import os
 import tempfile
-import time
 import typing as t
 from pathlib import Path
 
-import requests
 from singer_sdk.authenticators import OAuthAuthenticator
 
 from tap_scanalytics.errors import AuthError
-from tap_scanalytics.throttle import retry_after
+
+if t.TYPE_CHECKING:
+    import requests
+
+    from singer_tap_kit.http import HttpClient
 
 RENEW_MARGIN = 300  # seconds before expiry at which a token is renewed
-TOKEN_TRIES = 4
 
 
 class TokenCache:
@@ -70,33 +72,40 @@ def fingerprint(token: str | None) -> str | None:
     return hashlib.sha256(token.encode()).hexdigest() if token else None
 
 
+def starting_refresh_token(
+    config: t.Mapping[str, t.Any], cache: TokenCache
+) -> tuple[str | None, str]:
+    """The refresh token to start from, and where it came from: the cached one, unless
+    the user configured a different token since the cache was seeded."""
+    configured = config.get("refresh_token")
+    cached = cache.read()
+    seeded_from = fingerprint(configured)
+    # A cache from before fingerprints counts as seeded from the configured token.
+    if cached.get("refresh_token") and (
+        not configured or cached.get("seeded_from", seeded_from) == seeded_from
+    ):
+        return cached["refresh_token"], "token_cache_path"
+    return configured, "refresh_token"
+
+
 class ScanalyticsAuthenticator(OAuthAuthenticator):
-    def __init__(self, config: t.Mapping[str, t.Any]) -> None:
+    def __init__(self, config: t.Mapping[str, t.Any], client: HttpClient) -> None:
         super().__init__(
             auth_endpoint=f"{config['api_url'].rstrip('/')}/o/token/",
             client_id=config.get("client_id"),
             client_secret=config.get("client_secret"),
         )
-        self._settings = config
+        self.settings = config
+        self.client = client
         self.cache = TokenCache(config.get("token_cache_path"))
-        configured = config.get("refresh_token")
-        cached = self.cache.read()
-        self.seeded_from = fingerprint(configured)
-        # A cache from before fingerprints counts as seeded from the configured token.
-        if cached.get("refresh_token") and (
-            not configured or cached.get("seeded_from", self.seeded_from) == self.seeded_from
-        ):
-            self.refresh_token = cached["refresh_token"]
-            self.refresh_source = "token_cache_path"
-        else:  # none cached yet, or the user configured a new token since
-            self.refresh_token = configured
-            self.refresh_source = "refresh_token"
+        self.seeded_from = fingerprint(config.get("refresh_token"))
+        self.refresh_token, self.refresh_source = starting_refresh_token(config, self.cache)
 
     @property
     def grant(self) -> str:
         if self.refresh_token:
             return "refresh_token"
-        if self._settings.get("username"):
+        if self.settings.get("username"):
             return "password"
         return "client_credentials"
 
@@ -106,8 +115,8 @@ class ScanalyticsAuthenticator(OAuthAuthenticator):
         if self.grant == "refresh_token":
             body["refresh_token"] = self.refresh_token
         elif self.grant == "password":
-            body["username"] = self._settings["username"]
-            body["password"] = self._settings.get("password") or ""
+            body["username"] = self.settings["username"]
+            body["password"] = self.settings.get("password") or ""
         if self.client_secret:
             body["client_secret"] = self.client_secret
         return body
@@ -128,7 +137,7 @@ class ScanalyticsAuthenticator(OAuthAuthenticator):
     def update_access_token(self) -> None:
         grant = self.grant
         requested = dt.datetime.now(dt.UTC)
-        response = self._post_token_request(grant)
+        response = self.post_grant(grant)
         if response.status_code >= 400:
             raise AuthError(self._refusal(grant, response))
         try:
@@ -151,28 +160,14 @@ class ScanalyticsAuthenticator(OAuthAuthenticator):
             self.refresh_token = None
         self.logger.info("Obtained a Scanalytics access token (grant %s)", grant)
 
-    def _post_token_request(self, grant: str) -> requests.Response:
-        """POST the grant; a busy or unreachable endpoint is retried a few times."""
-        for attempt in range(TOKEN_TRIES):
-            last = attempt == TOKEN_TRIES - 1
-            try:
-                response = self._session.post(
-                    self.auth_endpoint, data=self.oauth_request_body, timeout=60
-                )
-            except requests.RequestException as exc:
-                if last:
-                    raise AuthError(
-                        f"Could not reach the Scanalytics token endpoint ({grant} grant): "
-                        f"{type(exc).__name__}"
-                    ) from exc
-                delay = 2.0**attempt
-            else:
-                if last or (response.status_code != 429 and response.status_code < 500):
-                    return response
-                delay = retry_after(response) or 2.0**attempt
-            self.logger.warning("Token endpoint busy or unreachable; retrying in %.0f s", delay)
-            time.sleep(min(delay, 300.0))
-        raise AssertionError("unreachable")  # the loop returns or raises
+    def post_grant(self, grant: str) -> requests.Response:
+        """POST the grant; a busy or unreachable endpoint is retried by the tap's policy."""
+        return self.client.request(
+            "POST",
+            self.auth_endpoint,
+            data=self.oauth_request_body,
+            what=f"the token request (grant {grant})",
+        )
 
     def _refusal(self, grant: str, response: requests.Response) -> str:
         try:

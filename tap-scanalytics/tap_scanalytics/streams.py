@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import typing as t
+from functools import cached_property
 from zoneinfo import ZoneInfo
 
 from singer_sdk import typing as th
 
+from singer_tap_kit.streams import ExtraFields, extra_property
 from tap_scanalytics.buckets import UtcClock, window_days, windows
 from tap_scanalytics.client import ScanalyticsStream
 from tap_scanalytics.errors import ScanalyticsError, UnknownArrayError
@@ -17,22 +19,18 @@ if t.TYPE_CHECKING:
     from singer_sdk.helpers.types import Context
 
 DEFAULT_DAYS_BACK = 7  # first sync without start_date
-EXTRA = th.Property(
-    "_extra",
-    th.ObjectType(additional_properties=True),
-    description="Fields the API sent that the schema does not declare.",
-)
+EXTRA = extra_property("Fields the API sent that the schema does not declare.")
 
 
 class TolerantStream(ScanalyticsStream):
-    """Keeps undeclared fields in ``_extra`` instead of dropping them."""
+    """Keeps undeclared fields in ``_extra`` (left out when there are none)."""
+
+    @cached_property
+    def extra_fields(self) -> ExtraFields:
+        return ExtraFields(self.schema["properties"], self.name, self.logger)
 
     def post_process(self, row: dict, context: Context | None = None) -> dict | None:
-        known = self.schema["properties"]
-        extra = {k: row.pop(k) for k in list(row) if k not in known}
-        if extra:
-            row["_extra"] = extra
-        return row
+        return self.extra_fields.split(row)
 
 
 class WhoamiStream(TolerantStream):

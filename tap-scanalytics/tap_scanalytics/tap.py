@@ -2,27 +2,29 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
-import sys
 import typing as t
 from functools import cached_property
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from singer_sdk import Tap
 from singer_sdk import typing as th
 from singer_sdk.exceptions import ConfigValidationError
 
-from tap_scanalytics.auth import ScanalyticsAuthenticator
+from singer_tap_kit.http import MAX_RETRY_WAIT_SETTING, HttpClient
+from singer_tap_kit.limits import Budget, SlidingWindowLimiter
+from singer_tap_kit.tap import KitTap
+from tap_scanalytics.auth import ScanalyticsAuthenticator, TokenCache, starting_refresh_token
 from tap_scanalytics.buckets import bucket_problem
-from tap_scanalytics.errors import ScanalyticsError
-from tap_scanalytics.ratelimit import SlidingWindowLimiter
 from tap_scanalytics.streams import STREAM_TYPES
 
 
-class TapScanalytics(Tap):
+class TapScanalytics(KitTap):
     """Extracts the user, deployments, arrays and visit aggregates from Scanalytics."""
 
     name = "tap-scanalytics"
+    service_name = "Scanalytics"
+    partition_noun = "array"
     budget_windows = (60.0, 3600.0)  # seconds of "a minute" and "an hour" (tests shrink them)
 
     config_jsonschema = th.PropertiesList(
@@ -121,12 +123,12 @@ class TapScanalytics(Tap):
             title="Requests per hour",
             description="Client-side budget per hour (API limit: 1200).",
         ),
+        MAX_RETRY_WAIT_SETTING,
     ).to_dict()
 
     def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.failures: dict[str, str] = {}
         self.listed_array_keys: list[str] | None = None  # from this run's deployment list
+        super().__init__(*args, **kwargs)
 
     def discover_streams(self) -> list:
         return [cls(tap=self) for cls in STREAM_TYPES]
@@ -145,15 +147,19 @@ class TapScanalytics(Tap):
 
     @cached_property
     def authenticator(self) -> ScanalyticsAuthenticator:
-        return ScanalyticsAuthenticator(self.config)
+        # Same retries as the API calls, but no limiter: the API's budgets do not count
+        # the token endpoint.
+        token_policy = dataclasses.replace(self.retry_policy, limiter=None)
+        return ScanalyticsAuthenticator(self.config, HttpClient(token_policy, timeout=(10, 60)))
 
     @cached_property
     def limiter(self) -> SlidingWindowLimiter:
+        """Both budgets, shared by every stream's requests."""
         minute, hour = self.budget_windows
         return SlidingWindowLimiter(
             [
-                (int(self.config["requests_per_minute"]), minute, "minute"),
-                (int(self.config["requests_per_hour"]), hour, "hour"),
+                Budget(int(self.config["requests_per_minute"]), minute, "minute"),
+                Budget(int(self.config["requests_per_hour"]), hour, "hour"),
             ]
         )
 
@@ -166,11 +172,8 @@ class TapScanalytics(Tap):
                 pass  # the arrays stream fills listed_array_keys
         return list(self.listed_array_keys or [])
 
-    def record_failure(self, array_key: str, reason: str) -> None:
-        self.logger.error("%s (the other arrays still sync)", reason)
-        self.failures[array_key] = reason
-
     def check_settings(self) -> None:
+        """Run before any request, for sync and --test (by the kit's tap base)."""
         errors = []
         try:
             ZoneInfo(self.config.get("timezone", "UTC"))
@@ -184,31 +187,13 @@ class TapScanalytics(Tap):
                 errors.append(f"{name}: must be at least 1")
         if self.config.get("username") and not self.config.get("password"):
             errors.append("password: required with username (grant password)")
-        if not (
-            self.authenticator.refresh_token
-            or self.config.get("username")
-            or self.config.get("client_secret")
-        ):
+        refresh_token, _ = starting_refresh_token(
+            self.config, TokenCache(self.config.get("token_cache_path"))
+        )
+        if not (refresh_token or self.config.get("username") or self.config.get("client_secret")):
             errors.append("credentials: set refresh_token, username and password, or client_secret")
         if errors:
             raise ConfigValidationError("Invalid configuration", errors=errors)
-
-    def sync_all(self) -> None:
-        self.check_settings()
-        super().sync_all()
-        if self.failures:
-            raise ScanalyticsError(
-                f"{len(self.failures)} array(s) failed: {'; '.join(self.failures.values())}. "
-                "The other arrays synced."
-            )
-
-    @classmethod
-    def invoke(cls, *args: t.Any, **kwargs: t.Any) -> None:
-        try:
-            super().invoke(*args, **kwargs)
-        except ScanalyticsError as exc:
-            cls.logger.error("%s", exc)
-            sys.exit(1)
 
 
 if __name__ == "__main__":

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
+import logging
 import types
 import typing as t
 from urllib.parse import parse_qsl
 
 import pytest
+from tap_scanalytics.tap import TapScanalytics
 
 from sandbox.scanalytics import ScanalyticsApp
+from tests.singer_run import TapRun
 
 CREDENTIALS = ("username", "password", "client_secret", "refresh_token")
 
@@ -34,11 +39,41 @@ def shown(run) -> str:
     return run.stderr + json.dumps(run.messages)
 
 
+def sync(config: dict[str, t.Any], state: dict[str, t.Any] | None = None) -> TapRun:
+    """A sync in this process, for tests of what the tap emits and logs: no process
+    start-up (about a second each on a busy machine). Tests of exit codes and of the
+    console script's own output run it for real (``run_tap``)."""
+    out = io.TextIOWrapper(io.BytesIO(), encoding="utf-8")
+    logs = io.StringIO()
+    handler = logging.StreamHandler(logs)
+    handler.setFormatter(
+        logging.Formatter("%(asctime)s | %(levelname)-8s | %(name)s | %(message)s")
+    )
+    root = logging.getLogger()
+    level = root.level
+    root.addHandler(handler)
+    root.setLevel(logging.INFO)
+    try:
+        with contextlib.redirect_stdout(out):
+            TapScanalytics(config=config, state=state).sync_all()
+            out.flush()
+    finally:
+        root.removeHandler(handler)
+        root.setLevel(level)
+    lines = out.buffer.getvalue().decode().splitlines()  # type: ignore[attr-defined]
+    return TapRun(0, logs.getvalue(), [json.loads(line) for line in lines if line.strip()])
+
+
 @pytest.fixture
 def h():
     """Helpers (a fixture because test modules here cannot import each other)."""
     return types.SimpleNamespace(
-        TAP="tap-scanalytics", token_requests=token_requests, grants=grants, only=only, shown=shown
+        TAP="tap-scanalytics",
+        token_requests=token_requests,
+        grants=grants,
+        only=only,
+        shown=shown,
+        sync=sync,
     )
 
 

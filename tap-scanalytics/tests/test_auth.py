@@ -30,7 +30,7 @@ def cached_token(config) -> str:
 )
 def test_grant_order(scan, config, h, credentials, grant):
     settings = {**config, **ONE_DAY, "refresh_token": scan.app.issue_refresh_token()}
-    run = run_tap(h.TAP, h.only(settings, *credentials))
+    run = h.sync(h.only(settings, *credentials))
     assert run.returncode == 0, run.stderr
     assert h.grants(scan.app) == [grant]
     assert f"grant {grant}" in run.stderr
@@ -40,14 +40,14 @@ def test_grant_order(scan, config, h, credentials, grant):
 def test_rotated_refresh_token_is_persisted_and_used_next_run(scan, config, h):
     first_token = scan.app.issue_refresh_token()
     settings = {**h.only(config, "refresh_token"), **ONE_DAY, "refresh_token": first_token}
-    first = run_tap(h.TAP, settings)
+    first = h.sync(settings)
     assert first.returncode == 0, first.stderr
     cache = Path(config["token_cache_path"])
     assert stat.S_IMODE(cache.stat().st_mode) == 0o600
     rotated = cached_token(config)
     assert rotated != first_token and rotated in scan.app.refresh_tokens
     # The configured token is spent; the cached one must be used instead.
-    second = run_tap(h.TAP, settings)
+    second = h.sync(settings)
     assert second.returncode == 0, second.stderr
     assert [f.get("refresh_token") for f in h.token_requests(scan.app)] == [first_token, rotated]
     assert cached_token(config) not in (first_token, rotated)
@@ -61,7 +61,7 @@ def test_rotated_token_is_kept_even_when_the_run_then_fails(scan, config, h):
     assert failed.returncode == 1
     rotated = cached_token(config)  # written when it arrived, before the failure
     assert rotated in scan.app.refresh_tokens
-    again = run_tap(h.TAP, {**config, **ONE_DAY})
+    again = h.sync({**config, **ONE_DAY})
     assert again.returncode == 0, again.stderr
     assert h.grants(scan.app) == ["password", "refresh_token"]
     assert h.token_requests(scan.app)[1]["refresh_token"] == rotated
@@ -83,7 +83,7 @@ def test_reused_refresh_token_is_a_clear_error(scan, config, h):
 def test_spent_cached_token_is_named_and_a_new_configured_one_replaces_it(scan, config, h):
     settings = {**h.only(config, "refresh_token"), **ONE_DAY}
     settings["refresh_token"] = scan.app.issue_refresh_token()
-    first = run_tap(h.TAP, settings)
+    first = h.sync(settings)
     assert first.returncode == 0, first.stderr
     stale = cached_token(config)
     scan.app.refresh_tokens.pop(stale)  # used by another copy of the cache, say
@@ -93,7 +93,7 @@ def test_spent_cached_token_is_named_and_a_new_configured_one_replaces_it(scan, 
     assert "a newly configured one replaces the cached one" in refused.stderr
     assert stale not in refused.stderr and "Traceback" not in refused.stderr
     fresh = scan.app.issue_refresh_token()
-    healed = run_tap(h.TAP, {**settings, "refresh_token": fresh})
+    healed = h.sync({**settings, "refresh_token": fresh})
     assert healed.returncode == 0, healed.stderr
     assert h.token_requests(scan.app)[-1]["refresh_token"] == fresh
     assert cached_token(config) in scan.app.refresh_tokens
@@ -129,7 +129,7 @@ def _short_lived(serve, tmp_path, seconds):
 
 def test_access_token_renewed_before_it_expires(serve, tmp_path, h):
     app, config = _short_lived(serve, tmp_path, 2)
-    run = run_tap(h.TAP, config)
+    run = h.sync(config)
     assert run.returncode == 0, run.stderr
     assert h.grants(app) == ["password", "refresh_token"]
     assert app.unauthorized == 0  # renewed ahead of expiry, never refused
@@ -138,7 +138,7 @@ def test_access_token_renewed_before_it_expires(serve, tmp_path, h):
 
 def test_client_credentials_renewal_asks_for_a_new_access_token(serve, tmp_path, h):
     app, config = _short_lived(serve, tmp_path, 2)
-    run = run_tap(h.TAP, h.only(config, "client_secret"))
+    run = h.sync(h.only(config, "client_secret"))
     assert run.returncode == 0, run.stderr
     assert h.grants(app) == ["client_credentials", "client_credentials"]
     assert app.unauthorized == 0
@@ -148,7 +148,7 @@ def test_client_credentials_renewal_asks_for_a_new_access_token(serve, tmp_path,
 
 def test_a_revoked_access_token_is_renewed_once_on_401(scan, config, h):
     scan.app.revoke_after(2)  # the third API call meets a real 401
-    run = run_tap(h.TAP, {**config, **ONE_DAY})
+    run = h.sync({**config, **ONE_DAY})
     assert run.returncode == 0, run.stderr
     assert scan.app.unauthorized == 1
     assert h.grants(scan.app) == ["password", "refresh_token"]
@@ -182,3 +182,15 @@ def test_no_secret_in_logs_state_or_errors(serve, tmp_path, h):
         text = h.shown(run)
         leaked = [s for s in secrets if s in text]
         assert leaked == []
+
+
+def test_a_busy_token_endpoint_is_retried_by_the_same_policy(scan, config, h):
+    scan.app.faults.status(r"/o/token/", 503, times=1)
+    quick = {"max_retry_wait_seconds": 0.1}  # the same retry, without a 1 s wait
+    run = h.sync({**config, **ONE_DAY, **quick})
+    assert run.returncode == 0, run.stderr
+    assert h.grants(scan.app) == ["password", "password"]
+    retries = [line for line in run.stderr.splitlines() if "got HTTP 503; retrying" in line]
+    assert len(retries) == 1 and "| WARNING" in retries[0]
+    assert "Scanalytics: the token request (grant password) got HTTP 503" in retries[0]
+    assert run.counts == {"whoami": 1, "deployments": 2, "arrays": 3, "visits": 3 * 24}

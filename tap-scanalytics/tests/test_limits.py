@@ -10,12 +10,11 @@ import logging
 
 import pytest
 import requests
-from tap_scanalytics.ratelimit import SlidingWindowLimiter
 from tap_scanalytics.tap import TapScanalytics
-from tap_scanalytics.throttle import retry_after
 
 from sandbox.scanalytics import ScanalyticsApp
-from tests.singer_run import run_tap
+from singer_tap_kit.limits import Budget, SlidingWindowLimiter
+from singer_tap_kit.retry_after import retry_after_seconds as retry_after
 
 ONE_DAY = {"start_date": "2024-11-01T05:00:00Z", "end_date": "2024-11-02T05:00:00Z"}
 
@@ -25,12 +24,12 @@ def test_server_rate_limit_is_waited_out(serve, tmp_path, h, in_body):
     app = serve(ScanalyticsApp(per_minute=4, minute_seconds=1.0)).app
     app.throttle_in_body = in_body
     config = {**app.demo_config(), **ONE_DAY, "token_cache_path": str(tmp_path / "t.json")}
-    run = run_tap(h.TAP, config)
+    run = h.sync(config)
     assert run.returncode == 0, run.stderr
     assert app.throttled >= 1
-    assert (
-        "Backing off 1.00 seconds after 1 tries" in run.stderr
-    )  # the server's number, not a guess
+    retries = [line for line in run.stderr.splitlines() if "got HTTP 429; retrying" in line]
+    assert retries and all("WARNING" in line for line in retries)
+    assert "retrying in 1.0 s (try 2 of 6)" in retries[0]  # the server's number, not a guess
     assert run.counts == {"whoami": 1, "deployments": 2, "arrays": 3, "visits": 3 * 24}
 
 
@@ -77,7 +76,7 @@ def test_limiter_waits_for_the_hourly_budget_and_logs_it(caplog):
         now[0] += seconds
 
     limiter = SlidingWindowLimiter(
-        [(3, 60.0, "minute"), (5, 3600.0, "hour")], clock=lambda: now[0], sleep=sleep
+        [Budget(3, 60.0, "minute"), Budget(5, 3600.0, "hour")], clock=lambda: now[0], sleep=sleep
     )
     stamps = []
     caplog.set_level(logging.INFO)
@@ -112,4 +111,4 @@ def test_retry_after_sources():
     assert retry_after(_response(429, drf)) == 56
     assert retry_after(_response(429, '{"retry_after": 4.5}')) == 4.5
     assert retry_after(_response(429, "slow down")) is None
-    assert retry_after(_response(503, drf)) is None
+    assert retry_after(_response(200, drf)) is None  # not a throttle

@@ -13,6 +13,8 @@ from tap_scanalytics import auth
 from tap_scanalytics.auth import ScanalyticsAuthenticator, TokenCache
 from tap_scanalytics.buckets import UtcClock, bucket_problem, window_days, windows
 
+from singer_tap_kit.http import HttpClient, RetryPolicy
+
 CHICAGO = ZoneInfo("America/Chicago")
 
 
@@ -98,7 +100,8 @@ def _authenticator(tmp_path, cached: dict | None, **settings) -> ScanalyticsAuth
     if cached is not None:
         path.write_text(json.dumps(cached))
     config = {"api_url": "http://127.0.0.1:9", "client_id": "c", **settings}
-    return ScanalyticsAuthenticator({**config, "token_cache_path": str(path)})
+    client = HttpClient(RetryPolicy(service="Scanalytics"))
+    return ScanalyticsAuthenticator({**config, "token_cache_path": str(path)}, client)
 
 
 def test_which_refresh_token_is_used(tmp_path):

@@ -1,0 +1,123 @@
+"""The Trace API client: host, token and headers, and what each answer means.
+
+Retries are the kit's (``RetryingRESTStream``: 429, 5xx, dropped and refused
+connections). What stays here is the provider's reading of an answer: a 401 renews the
+exchanged token once per request, 404 is an unknown product id, 403 a missing
+entitlement; and which failures end one product id only (its answers kept failing)
+and which end the run (credentials, or a host that cannot be reached at all).
+"""
+
+from __future__ import annotations
+
+import logging
+import typing as t
+from http import HTTPStatus
+from urllib.parse import parse_qs, urlsplit
+
+from singer_sdk.exceptions import RetriableAPIError
+from singer_sdk.streams import RESTStream
+
+from singer_tap_kit.errors import ServiceUnavailableError
+from singer_tap_kit.http import RetryingRESTStream, is_retryable_status
+from tap_foodtrust_trace.errors import AuthenticationError, TraceRequestError, UnknownProductError
+
+if t.TYPE_CHECKING:
+    import requests
+
+
+class WithoutSdkSyncFailureLine(logging.Filter):
+    """Drops the SDK's "An unhandled error occurred while syncing ..." line: an expected
+    failure is one line (the tap base logs its cause), an unexpected one its traceback."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not str(record.msg).startswith("An unhandled error occurred while syncing")
+
+
+class TraceApiStream(RetryingRESTStream, RESTStream):
+    """A stream reading the Trace API with the run's one token and retry policy."""
+
+    def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.logger.addFilter(WithoutSdkSyncFailureLine())
+        self._renewed_for: str | None = None  # the request whose 401 renewed the token
+        self._last_status: int | None = None  # of the latest retryable answer
+
+    @property
+    def url_base(self) -> str:
+        return self.config["api_url"].rstrip("/")
+
+    @property
+    def authenticator(self) -> t.Any:
+        return self._tap.authenticator  # one token for every request of the run
+
+    @property
+    def http_headers(self) -> dict[str, str]:
+        headers = {"Accept": "application/json", **super().http_headers}
+        if self.config.get("bypass_cache"):
+            headers["X-ApiCache-Bypass"] = "true"
+        return headers
+
+    def validate_response(self, response: requests.Response) -> None:
+        status = response.status_code
+        product_id = product_id_of(response)
+        if status == HTTPStatus.UNAUTHORIZED:
+            authenticator = self.authenticator
+            if authenticator.renewable and self._renewed_for != product_id:
+                self._renewed_for = product_id  # renew once per request, not forever
+                authenticator.invalidate()
+                raise RetriableAPIError("401: the Food Trust token was refused; renewing", response)
+            raise AuthenticationError(
+                "The Trace API refused the token (HTTP 401). "
+                + (
+                    "Check ift_token: it may be expired or for another environment."
+                    if not authenticator.renewable
+                    else "A freshly exchanged token was refused too: check organization_id."
+                )
+            )
+        if status == HTTPStatus.NOT_FOUND:
+            raise UnknownProductError(
+                f"Unknown product id {product_id}: the Trace API has no trace"
+            )
+        if status == HTTPStatus.FORBIDDEN:
+            raise AuthenticationError(
+                f"The Trace API refused access to {product_id} (HTTP 403): the organization "
+                "is not entitled to this product's trace data."
+            )
+        if is_retryable_status(status):
+            raise RetriableAPIError(f"HTTP {status} for {product_id}", response)
+        if status >= HTTPStatus.BAD_REQUEST:
+            raise TraceRequestError(
+                f"The Trace API answered HTTP {status} for {product_id}: {response.text[:300]}"
+            )
+        self._renewed_for = None
+
+    def request_decorator(self, func: t.Callable[..., t.Any]) -> t.Callable[..., t.Any]:
+        """The kit's retries, then: answers that kept failing fail this product id only;
+        a host that cannot be reached (or a token endpoint that failed) ends the run."""
+
+        def attempt(prepared_request: requests.PreparedRequest, context: t.Any) -> t.Any:
+            self._last_status = None
+            try:
+                return func(prepared_request, context)
+            except RetriableAPIError as exc:
+                self._last_status = exc.response.status_code if exc.response is not None else None
+                raise
+
+        retrying = super().request_decorator(attempt)
+
+        def call(prepared_request: requests.PreparedRequest, context: t.Any) -> t.Any:
+            try:
+                return retrying(prepared_request, context)
+            except ServiceUnavailableError as exc:
+                if self._last_status is None:
+                    raise
+                product_id = (context or {}).get("trace_product_id", "")
+                raise TraceRequestError(f"Gave up on {product_id}: {exc}") from None
+
+        return call
+
+
+def product_id_of(response: requests.Response) -> str:
+    """The product id a trace request asked for (its ``productId`` parameter)."""
+    values = parse_qs(urlsplit(response.request.url or "").query).get("productId", [""])
+    return values[0]
