@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import dataclasses
 import datetime
 import json
 import typing as t
@@ -58,9 +57,7 @@ class TokenExchangeAuthenticator(OAuthAuthenticator):
         super().__init__(auth_endpoint=f"{iam_url.rstrip('/')}/identity/token")
         # A renewal happens mid-run: a busy or flaky IAM must not end it, so both token
         # calls go through the tap's retry policy (IAM named as the service it is).
-        self._iam = HttpClient(
-            dataclasses.replace(policy, service=IAM_SERVICE), timeout=AUTH_TIMEOUT
-        )
+        self._iam = HttpClient(policy.renamed(IAM_SERVICE), timeout=AUTH_TIMEOUT)
         self._food_trust = HttpClient(policy, timeout=AUTH_TIMEOUT)
         self._api_key = api_key
         self._organization_id = organization_id

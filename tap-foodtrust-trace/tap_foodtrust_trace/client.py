@@ -9,7 +9,6 @@ and which end the run (credentials, or a host that cannot be reached at all).
 
 from __future__ import annotations
 
-import logging
 import typing as t
 from http import HTTPStatus
 from urllib.parse import parse_qs, urlsplit
@@ -25,22 +24,12 @@ if t.TYPE_CHECKING:
     import requests
 
 
-class WithoutSdkSyncFailureLine(logging.Filter):
-    """Drops the SDK's "An unhandled error occurred while syncing ..." line: an expected
-    failure is one line (the tap base logs its cause), an unexpected one its traceback."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        return not str(record.msg).startswith("An unhandled error occurred while syncing")
-
-
 class TraceApiStream(RetryingRESTStream, RESTStream):
     """A stream reading the Trace API with the run's one token and retry policy."""
 
     def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
         super().__init__(*args, **kwargs)
-        self.logger.addFilter(WithoutSdkSyncFailureLine())
         self._renewed_for: str | None = None  # the request whose 401 renewed the token
-        self._last_status: int | None = None  # of the latest retryable answer
 
     @property
     def url_base(self) -> str:
@@ -95,21 +84,13 @@ class TraceApiStream(RetryingRESTStream, RESTStream):
         """The kit's retries, then: answers that kept failing fail this product id only;
         a host that cannot be reached (or a token endpoint that failed) ends the run."""
 
-        def attempt(prepared_request: requests.PreparedRequest, context: t.Any) -> t.Any:
-            self._last_status = None
-            try:
-                return func(prepared_request, context)
-            except RetriableAPIError as exc:
-                self._last_status = exc.response.status_code if exc.response is not None else None
-                raise
-
-        retrying = super().request_decorator(attempt)
+        retrying = super().request_decorator(func)
 
         def call(prepared_request: requests.PreparedRequest, context: t.Any) -> t.Any:
             try:
                 return retrying(prepared_request, context)
             except ServiceUnavailableError as exc:
-                if self._last_status is None:
+                if exc.status is None:  # the host cannot be reached: the run stops
                     raise
                 product_id = (context or {}).get("trace_product_id", "")
                 raise TraceRequestError(f"Gave up on {product_id}: {exc}") from None

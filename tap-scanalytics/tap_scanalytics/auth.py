@@ -13,19 +13,17 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import os
-import tempfile
 import typing as t
 from pathlib import Path
 
 from singer_sdk.authenticators import OAuthAuthenticator
 
+from singer_tap_kit.http import HttpClient
+from singer_tap_kit.journal import atomic_write_text
 from tap_scanalytics.errors import AuthError
 
 if t.TYPE_CHECKING:
     import requests
-
-    from singer_tap_kit.http import HttpClient
 
 RENEW_MARGIN = 300  # seconds before expiry at which a token is renewed
 
@@ -54,18 +52,8 @@ class TokenCache:
         """Replace the file in one step (no reader ever sees half a token)."""
         if self.path is None:
             return
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        handle, temp = tempfile.mkstemp(dir=self.path.parent, prefix=".token-")
-        try:
-            os.fchmod(handle, 0o600)
-            with os.fdopen(handle, "w") as out:
-                json.dump({"refresh_token": refresh_token, "seeded_from": seeded_from}, out)
-                out.flush()
-                os.fsync(out.fileno())
-            os.replace(temp, self.path)
-        except BaseException:
-            Path(temp).unlink(missing_ok=True)
-            raise
+        content = {"refresh_token": refresh_token, "seeded_from": seeded_from}
+        atomic_write_text(self.path, json.dumps(content), mode=0o600)
 
 
 def fingerprint(token: str | None) -> str | None:

@@ -8,15 +8,12 @@ unknown array (that array fails, the others go on), any other 4xx is a clear err
 
 from __future__ import annotations
 
-import logging
-import sys
 import typing as t
 from http import HTTPStatus
 
 from singer_sdk.exceptions import RetriableAPIError
 from singer_sdk.streams import RESTStream
 
-from singer_tap_kit.errors import TapError
 from singer_tap_kit.http import RetryingRESTStream, is_retryable_status
 from tap_scanalytics.errors import AuthError, ScanalyticsError, UnknownArrayError
 
@@ -36,13 +33,6 @@ class ScanalyticsStream(RetryingRESTStream, RESTStream):
     @property
     def authenticator(self) -> ScanalyticsAuthenticator:
         return self._tap.authenticator
-
-    def log(self, message: str, *args: t.Any, level: int = logging.INFO, **kwargs: t.Any) -> None:
-        # The SDK logs every failed stream at ERROR; an expected failure (TapError) gets
-        # its one ERROR line from the kit's clean exit, so the SDK's becomes INFO.
-        if level >= logging.ERROR and isinstance(sys.exc_info()[1], TapError):
-            level = logging.INFO
-        super().log(message, *args, level=level, **kwargs)
 
     def validate_response(self, response: requests.Response) -> None:
         status = response.status_code

@@ -84,10 +84,10 @@ def test_token_cache_keeps_the_old_token_when_a_write_fails(tmp_path, monkeypatc
     cache = TokenCache(str(tmp_path / "token.json"))
     cache.write("good", None)
 
-    def broken_dump(*args, **kwargs):
+    def broken_fsync(*args, **kwargs):
         raise OSError("disk full")
 
-    monkeypatch.setattr(auth.json, "dump", broken_dump)
+    monkeypatch.setattr(os, "fsync", broken_fsync)  # the write fails half way
     with pytest.raises(OSError, match="disk full"):
         cache.write("lost", None)
     monkeypatch.undo()
