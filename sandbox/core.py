@@ -193,6 +193,9 @@ class SandboxApp:
 
 
 class _Handler(BaseHTTPRequestHandler):
+    # Headers and body go out in separate writes: with Nagle's algorithm each keep-alive
+    # answer would wait ~40 ms for a delayed ACK (a Mews run: 7.3 s -> 3.0 s without it).
+    disable_nagle_algorithm = True
     protocol_version = "HTTP/1.1"
     server: _Server
 

@@ -5,13 +5,18 @@ Expired on demand), answer 400 while one of the same entity type is in flight,
 and produce several JSON Lines files whose URLs expire quickly and are renewed by
 every ``getAll`` (pre-signed: the query string is the signature). Entities are
 deterministic from the seed, with ``UpdatedUtc`` spread over 2024 so the UpdatedUtc
-filter really filters; ``Scope`` (EnterpriseIds / ChainIds) filters by enterprise.
+filter really filters (half-open, as Mews' time intervals: start inclusive, end
+exclusive); ``Scope`` (EnterpriseIds / ChainIds) filters by enterprise. Request bodies
+are held to Mews' published schema (``sandbox.mews_schema``): an unknown or malformed
+property is a 400 naming it.
 
 Faults on demand besides ``app.faults``: ``fail_next_exports``,
 ``expire_next_exports``, ``expire(id)``, ``truncate_next_downloads`` (a short file),
-``corrupt_next_downloads`` (a broken line mid-file, same size) and
+``corrupt_next_downloads`` (a broken line mid-file, same size),
 ``expire_urls_after_downloads`` (every issued URL stops working after N more files),
-``file_outage_after_downloads`` (after N more files, every file request answers 503).
+``file_outage_after_downloads`` (after N more files, every file request answers 503),
+``refuse_exports`` (entity type -> the Message of a 400 to its ``exports/add``) and
+``unknown_status`` (a status word reported instead of Pending/Processing).
 ``served`` lists ``(file name, HTTP status)`` of every file request.
 """
 
@@ -30,6 +35,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from sandbox.core import HTTPError, Request, Response, SandboxApp, route
+from sandbox.mews_schema import ExportRequest, add_request, credentials, get_all_request, invalid
 
 # The demo tokens published in Mews' documentation (the seed).
 CLIENT_TOKEN = "E0D439EE522F44368DC78E1BFB03710C-D24FB11DBE31D4621C4817E028D9E1D"
@@ -52,6 +58,7 @@ MAX_WINDOW = dt.timedelta(days=180)
 API = "/api/connector/v1/exports"
 ENTERPRISE_ID = "851df8c8-90f2-4c4a-8e01-a4fc46b25178"
 CHAIN_ID = "1df21f06-0cfc-4960-9c58-a3bf1261663e"  # the chain of ENTERPRISE_ID
+FILTER_KEYS = ("UpdatedUtc", "LedgerEntryFilters")  # an Export echoes both, null if unset
 
 
 def iso(moment: dt.datetime) -> str:
@@ -75,6 +82,8 @@ class Export:
     expire_when_done: bool = False
     files: list[Path] = field(default_factory=list)
     expires_utc: str | None = None
+    scope: dict[str, t.Any] = field(default_factory=dict)  # echoed as Mews does
+    filters: dict[str, t.Any] | None = None
 
 
 class MewsApp(SandboxApp):
@@ -108,6 +117,8 @@ class MewsApp(SandboxApp):
         self.file_outage_after_downloads: int | None = None
         self.served: list[tuple[str, int]] = []  # (file name, status) of each file request
         self.omit_retry_after = False
+        self.refuse_exports: dict[str, str] = {}  # entity type -> Mews' Message for a 400
+        self.unknown_status: str | None = None  # reported instead of Pending/Processing
         self._calls: dict[str, deque[float]] = {}
         self._workdir = Path(tempfile.mkdtemp(prefix="sandbox-mews-"))
 
@@ -133,7 +144,7 @@ class MewsApp(SandboxApp):
         with self.lock:
             self.exports[export_id].status = "Expired"
 
-    def matching(self, kind: str, start: dt.datetime | None, end: dt.datetime) -> list[dict]:
+    def matching(self, kind: str, start: dt.datetime | None, end: dt.datetime | None) -> list[dict]:
         with self.lock:
             return [r for r in self.entities[kind] if _in_window(r, kind, start, end)]
 
@@ -141,12 +152,13 @@ class MewsApp(SandboxApp):
     @route("POST", API + r"/add")
     def add(self, request: Request) -> Response:
         body = self._authorize(request)
-        kind = body.get("EntityType")
-        if kind not in self.entities:
-            raise HTTPError(400, {"Message": f"Invalid EntityType '{kind}'."})
-        start, end = self._validate_filters(kind, body)
-        in_scope = self._scope(body.get("Scope"))
+        asked = add_request(body)
+        kind = asked.entity_type
+        start, end = self._window(asked)
+        in_scope = self._scope(asked)
         with self.lock:
+            if kind in self.refuse_exports:
+                raise HTTPError(400, {"Message": self.refuse_exports[kind]})
             busy = [
                 e
                 for e in self.exports.values()
@@ -170,15 +182,15 @@ class MewsApp(SandboxApp):
                 str(uuid.uuid4()), kind, body["AccessToken"], time.time(), rows, fail=fail
             )
             export.expire_when_done = expire
+            export.scope = {"EnterpriseIds": asked.enterprise_ids, "ChainIds": asked.chain_ids}
+            if asked.filters is not None:
+                export.filters = {key: asked.filters.get(key) for key in FILTER_KEYS}
             self.exports[export.id] = export
         return Response.json({"Export": self._export_json(export)})
 
     @route("POST", API + r"/getAll")
     def get_all(self, request: Request) -> Response:
-        body = self._authorize(request)
-        ids = body.get("ExportIds")
-        if not isinstance(ids, list) or not ids or len(ids) > 1000:
-            raise HTTPError(400, {"Message": "ExportIds must hold 1 to 1000 ids."})
+        ids = get_all_request(self._authorize(request))
         with self.lock:
             found = [self.exports[i] for i in ids if i in self.exports]
             return Response.json({"Exports": [self._export_json(e) for e in found]})
@@ -223,13 +235,14 @@ class MewsApp(SandboxApp):
 
     # -- helpers -----------------------------------------------------------------
     def _authorize(self, request: Request) -> dict[str, t.Any]:
-        body = request.json()
-        if not isinstance(body, dict):
-            raise HTTPError(400, {"Message": "The request body must be a JSON object."})
+        try:
+            body = credentials(json.loads(request.body or b"null"))
+        except ValueError:
+            raise invalid("JSON", "the request body is not valid JSON") from None
         if body.get("ClientToken") != CLIENT_TOKEN or body.get("AccessToken") != ACCESS_TOKEN:
             raise HTTPError(401, {"Message": "Invalid ClientToken or AccessToken."})
         if not body.get("Client"):
-            raise HTTPError(400, {"Message": "Client is required."})
+            raise invalid("Client", "required")
         self._rate_limit(body["AccessToken"])
         return body
 
@@ -245,45 +258,30 @@ class MewsApp(SandboxApp):
                 raise HTTPError(429, {"Message": "Too many requests."}, **headers)
             calls.append(now)
 
-    def _scope(self, scope: t.Any) -> t.Callable[[dict[str, t.Any]], bool]:
-        """Which rows a ``Scope`` keeps (every row without one)."""
-        if scope is None:
+    def _scope(self, asked: ExportRequest) -> t.Callable[[dict[str, t.Any]], bool]:
+        """Which rows the export's ``Scope`` keeps (every row without one)."""
+        if asked.enterprise_ids is None and asked.chain_ids is None:
             return lambda row: True
-        if not isinstance(scope, dict):
-            raise HTTPError(400, {"Message": "Scope must be an object."})
-        enterprises = scope.get("EnterpriseIds")
-        chains = scope.get("ChainIds")
-        for ids in (enterprises, chains):
-            if ids is not None and (not isinstance(ids, list) or len(ids) > 1000):
-                raise HTTPError(400, {"Message": "Scope ids must be a list of at most 1000."})
-        if enterprises is None and chains is None:
-            return lambda row: True
-        allowed = set(enterprises or [])
-        if CHAIN_ID in (chains or []):
+        allowed = set(asked.enterprise_ids or [])
+        if CHAIN_ID in (asked.chain_ids or []):
             allowed.add(ENTERPRISE_ID)
         return lambda row: row.get("EnterpriseId") in allowed
 
-    def _validate_filters(
-        self, kind: str, body: dict[str, t.Any]
-    ) -> tuple[dt.datetime | None, dt.datetime]:
-        now = dt.datetime.now(dt.UTC)
-        if kind == "LedgerEntry":
-            posting = (body.get("LedgerEntryFilters") or {}).get("Posting")
-            if not posting:
-                raise HTTPError(400, {"Message": "LedgerEntryFilters.Posting is required."})
-            start = dt.datetime.fromisoformat(posting["Start"]).replace(tzinfo=dt.UTC)
-            end = dt.datetime.fromisoformat(posting["End"]).replace(tzinfo=dt.UTC)
-            if end < start or end - start > MAX_WINDOW:
-                raise HTTPError(400, {"Message": "Posting interval must be 0 to 180 days."})
-            return start, end
-        updated = (body.get("Filters") or {}).get("UpdatedUtc")
-        if not updated:
-            return None, now
-        start, end = parse(updated["StartUtc"]), parse(updated["EndUtc"])
-        if end > now - dt.timedelta(minutes=5):
-            raise HTTPError(400, {"Message": "EndUtc must be at least 5 minutes in the past."})
+    def _window(self, asked: ExportRequest) -> tuple[dt.datetime | None, dt.datetime | None]:
+        """The rows' interval the filters ask for (None: unbounded), within Mews' limits."""
+        if asked.posting is not None:  # ledger entries: posting dates, both ends inclusive
+            first, last = asked.posting
+            # Mews documents no limit here; the stand-in keeps UpdatedUtc's 180 days.
+            if last < first or last - first > MAX_WINDOW:
+                raise invalid("Filters.LedgerEntryFilters.Posting", "must span 0 to 180 days")
+            return _midnight(first), _midnight(last)
+        if asked.updated is None:
+            return None, None
+        start, end = asked.updated
+        if end > dt.datetime.now(dt.UTC) - dt.timedelta(minutes=5):
+            raise invalid("Filters.UpdatedUtc.EndUtc", "must be at least 5 minutes in the past")
         if end < start or end - start > MAX_WINDOW:
-            raise HTTPError(400, {"Message": "UpdatedUtc interval must be at most 180 days."})
+            raise invalid("Filters.UpdatedUtc", "the interval must be at most 180 days")
         return start, end
 
     def _status(self, export: Export) -> str:
@@ -318,6 +316,8 @@ class MewsApp(SandboxApp):
 
     def _export_json(self, export: Export) -> dict[str, t.Any]:
         status = self._status(export)
+        if self.unknown_status and status in ("Pending", "Processing"):
+            status = self.unknown_status
         files = []
         if status == "Success":
             for path in export.files:
@@ -334,8 +334,10 @@ class MewsApp(SandboxApp):
             "Id": export.id,
             "Status": status,
             "EntityType": export.entity_type,
+            "Scope": export.scope,
             "Files": files,
             "ExpiresUtc": export.expires_utc if status in ("Success", "Expired") else None,
+            "Filters": export.filters,
         }
 
 
@@ -347,12 +349,20 @@ def _break_middle_line(data: bytes) -> bytes:
     return b"\n".join(lines)
 
 
-def _in_window(row: dict, kind: str, start: dt.datetime | None, end: dt.datetime) -> bool:
+def _midnight(day: dt.date) -> dt.datetime:
+    return dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC)
+
+
+def _in_window(row: dict, kind: str, start: dt.datetime | None, end: dt.datetime | None) -> bool:
+    """Ledger entries: posting date in [start, end] (dates). Others: UpdatedUtc in
+    [start, end), or equal to it when start == end (Mews' time-interval filter)."""
     if kind == "LedgerEntry":
         day = dt.date.fromisoformat(row["PostingDate"])
-        return start is not None and start.date() <= day <= end.date()
+        return start is not None and end is not None and start.date() <= day <= end.date()
     updated = parse(row["UpdatedUtc"])
-    return (start is None or updated >= start) and updated <= end
+    if start is not None and end is not None and start == end:
+        return updated == start
+    return (start is None or updated >= start) and (end is None or updated < end)
 
 
 def _amount(rng: random.Random) -> dict[str, t.Any]:
@@ -503,13 +513,22 @@ def _bill(rng: random.Random, index: int, created: dt.datetime) -> dict[str, t.A
 
 
 def _availability_adjustment(rng: random.Random, index: int, created: dt.datetime) -> dict:
+    units = rng.randint(-3, 3)
     return {
         "AvailabilityBlockId": None,
         "ResourceCategoryId": "44bd8ad0-e70b-4bd9-8445-ad7200d7c349",
+        # Deprecated since 2022 in favour of the time units; Mews still sends them, as null.
+        "StartUtc": None,
+        "EndUtc": None,
         "FirstTimeUnitStartUtc": iso(created),
         "LastTimeUnitStartUtc": iso(created + dt.timedelta(days=3)),
-        "UnitCount": rng.randint(-3, 3),
-        "ActivityState": "Active",
+        "UnitCount": units,
+        "ActivityState": "Active",  # deprecated for IsActive
+        "IsActive": True,
+        # Predicted occupancy of a positive adjustment; at most 5 items.
+        "PaxCounts": [{"PersonCount": 2, "UnitCount": units}] if units > 0 else None,
+        # null when the adjustment belongs to no availability block
+        "FirstTimeUnitReleaseUtc": None,
     }
 
 

@@ -14,7 +14,7 @@ import typing as t
 from singer_sdk import typing as th
 
 from singer_tap_kit.errors import PartitionError
-from singer_tap_kit.sdk_overrides import FastRecordMessages, WindowBookmarks
+from singer_tap_kit.sdk_overrides import FastSync
 
 if t.TYPE_CHECKING:
     from singer_tap_kit.jobs import Job, JobOrchestrator
@@ -79,8 +79,9 @@ def unfinished_jobs(
     return [by_end[end] for end in sorted(by_end)]
 
 
-class JobStream(FastRecordMessages, WindowBookmarks):
-    """Stream mixin for rows that come from asynchronous jobs' files."""
+class JobStream(FastSync):
+    """Stream mixin for rows that come from asynchronous jobs' files (with the lean sync
+    loop and direct BATCH files of ``FastSync``)."""
 
     def remember_jobs(self, state: dict, records: list[dict[str, t.Any]]) -> None:
         """Keep a partition's unfinished jobs in the state and write it now, before any

@@ -99,7 +99,7 @@ class KitTap(NonZeroTermination, Tap):
         return text
 
     # -- HTTP --------------------------------------------------------------------------
-    @property
+    @cached_property
     def limiter(self) -> SlidingWindowLimiter | None:
         """A client-side rate limiter shared by every request (None: no limit)."""
         return None

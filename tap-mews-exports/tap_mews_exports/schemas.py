@@ -11,6 +11,8 @@ import typing as t
 
 from singer_sdk import typing as th
 
+from singer_tap_kit.streams import extra_property
+
 S, N, INT, B = th.StringType, th.NumberType, th.IntegerType, th.BooleanType
 DT, D = th.DateTimeType, th.DateType
 
@@ -50,11 +52,7 @@ ADDRESS = _obj(
     _p("CountryCode", S),
     _p("CountrySubdivisionCode", S),
 )
-EXTRA = _p(
-    "_extra",
-    th.ObjectType(additional_properties=True),
-    description="Fields Mews sent that this schema does not declare (kept, not lost).",
-)
+EXTRA = extra_property("Fields Mews sent that this schema does not declare (kept, not lost).")
 COMMON = (
     _p("Id", S, required=True),
     _p("EnterpriseId", S),
@@ -189,6 +187,9 @@ _FIELDS: dict[str, tuple[th.Property, ...]] = {
         _p("UnitCount", INT),
         _p("ActivityState", S),
         _p("ReleaseOverrideUtc", DT),
+        _p("IsActive", B, required=True),
+        _p("PaxCounts", th.ArrayType(_obj(_p("PersonCount", INT), _p("UnitCount", INT)))),
+        _p("FirstTimeUnitReleaseUtc", DT),
     ),
     "AvailabilityBlock": (
         _p("ServiceId", S),

@@ -3,24 +3,25 @@
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import sys
 import typing as t
 from functools import cached_property
 from importlib import metadata
 
-from singer_sdk import Tap
 from singer_sdk import typing as th
 from singer_sdk.exceptions import ConfigValidationError
 
+from singer_tap_kit.http import MAX_RETRY_WAIT_SETTING, HttpClient
+from singer_tap_kit.jobs import JobOrchestrator
+from singer_tap_kit.journal import JobJournal, default_journal_path
+from singer_tap_kit.limits import Budget, SlidingWindowLimiter
+from singer_tap_kit.tap import KitTap
 from tap_mews_exports.client import MewsClient
 from tap_mews_exports.entity_types import DEFAULT_ENTITY_TYPES, STREAM_OF_ENTITY
-from tap_mews_exports.errors import MewsError
-from tap_mews_exports.exports import ExportCoordinator
-from tap_mews_exports.journal import ExportJournal
-from tap_mews_exports.ratelimit import SlidingWindowLimiter
-from tap_mews_exports.speed import WRITER
+from tap_mews_exports.jobs import ExportApi, plan_windows
 from tap_mews_exports.streams import STREAM_TYPES
+
+if t.TYPE_CHECKING:
+    from tap_mews_exports.streams import ExportStream
 
 
 def _version() -> str:
@@ -30,11 +31,21 @@ def _version() -> str:
         return "0"
 
 
-class TapMewsExports(Tap):
+def _is_date(value: object) -> bool:
+    try:
+        dt.date.fromisoformat(str(value))
+    except ValueError:
+        return False
+    return len(str(value)) == 10  # YYYY-MM-DD, not 20240101
+
+
+class TapMewsExports(KitTap):
     """Extracts Mews entities through the asynchronous exports API."""
 
     name = "tap-mews-exports"
-    message_writer_class = WRITER
+    service_name = "Mews"
+    partition_noun = "entity type"
+    exports_started = False
 
     config_jsonschema = th.PropertiesList(
         th.Property(
@@ -74,14 +85,23 @@ class TapMewsExports(Tap):
             title="Entity types",
             description="Mews EntityType names to export, one stream each: "
             + ", ".join(STREAM_OF_ENTITY)
-            + ". Default: all but LedgerEntry (beta; needs start_date).",
+            + ". Default: all but LedgerEntry (beta; needs ledger_start_date or start_date).",
         ),
         th.Property(
             "start_date",
             th.DateTimeType,
             title="Start date",
-            description="Earliest UpdatedUtc (posting date for ledger entries) on a first sync. "
-            "Without it the first export of a type holds every entity.",
+            description="Earliest UpdatedUtc on a first sync. Without it the first export of "
+            "a type holds every entity. Also the first posting date of ledger entries when "
+            "ledger_start_date is not set.",
+        ),
+        th.Property(
+            "ledger_start_date",
+            th.DateType,
+            title="Ledger start date",
+            description="First posting date (YYYY-MM-DD) of ledger entries (LedgerEntry) on a "
+            "first sync: Mews exports them only by posting-date range, in 180-day windows "
+            "from this date to today. Default: the date of start_date.",
         ),
         th.Property(
             "poll_interval_seconds",
@@ -131,113 +151,129 @@ class TapMewsExports(Tap):
             title="Rate limit",
             description="Requests per access token per 30 s (Mews allows 200).",
         ),
+        MAX_RETRY_WAIT_SETTING,
     ).to_dict()
 
     def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
-        self._exports_started = False
         super().__init__(*args, **kwargs)
-        unknown = [e for e in self.config.get("entity_types") or [] if e not in STREAM_OF_ENTITY]
-        if unknown:  # before any request, also for --discover
-            raise ConfigValidationError(
-                "Invalid configuration",
-                errors=[
-                    f"entity_types: unknown Mews EntityType {unknown}; known: "
-                    f"{list(STREAM_OF_ENTITY)}"
-                ],
-            )
+        if not kwargs.get("validate_config", True):  # --discover: the cheap checks still hold
+            self._refuse(self._setting_errors())
 
-    @cached_property
-    def run_started(self) -> dt.datetime:
-        return dt.datetime.now(dt.UTC)
-
-    def discover_streams(self) -> list:
-        wanted = set(self.config.get("entity_types") or DEFAULT_ENTITY_TYPES)
-        return [cls(tap=self) for cls in STREAM_TYPES if cls.entity_type in wanted]
-
-    @cached_property
-    def journal(self) -> ExportJournal:
-        path = self.config.get("journal_path")
-        if not path:
-            account = f"{self.config['api_url']}|{self.config['access_token']}"
-            digest = hashlib.sha256(account.encode()).hexdigest()[:12]
-            path = f"~/.cache/tap-mews-exports/journal-{digest}.json"
-        return ExportJournal(path)
-
-    @cached_property
-    def coordinator(self) -> ExportCoordinator:
-        client = MewsClient(
-            api_url=self.config["api_url"],
-            client_token=self.config["client_token"],
-            access_token=self.config["access_token"],
-            client=self.config["client"],
-            limiter=SlidingWindowLimiter(int(self.config["requests_per_30_seconds"]), 30.0),
-        )
-        scope = {}
-        if self.config.get("enterprise_ids"):
-            scope["EnterpriseIds"] = self.config["enterprise_ids"]
-        if self.config.get("chain_ids"):
-            scope["ChainIds"] = self.config["chain_ids"]
-        return ExportCoordinator(
-            client,
-            self.journal,
-            poll_interval=float(self.config["poll_interval_seconds"]),
-            timeout=float(self.config["export_timeout_seconds"]),
-            max_attempts=int(self.config["max_export_attempts"]),
-            scope=scope,
-            on_change=lambda entity, records: self._stream_of(entity).remember(records),
-        )
-
-    def _stream_of(self, entity_type: str) -> t.Any:
-        return self.streams[STREAM_OF_ENTITY[entity_type]]
-
-    def start_exports(self) -> None:
-        """Resume or create the exports of every selected type, all up front (once)."""
-        if self._exports_started:
-            return
-        self._exports_started = True
-        selected = [s for s in self.streams.values() if s.selected]
-        self.coordinator.start(
-            {s.entity_type: s.pending_records() for s in selected},
-            plan=lambda entity, after: self._stream_of(entity).plan(after),
-        )
-
-    def check_settings(self) -> None:
+    # -- settings --------------------------------------------------------------------------
+    def _setting_errors(self) -> list[str]:
         errors = []
         unknown = [e for e in self.config.get("entity_types") or [] if e not in STREAM_OF_ENTITY]
         if unknown:
             errors.append(
                 f"entity_types: unknown Mews EntityType {unknown}; known: {list(STREAM_OF_ENTITY)}"
             )
+        ledger_start = self.config.get("ledger_start_date")
+        if ledger_start is not None and not _is_date(ledger_start):
+            errors.append(f"ledger_start_date: {ledger_start!r} is not a date (YYYY-MM-DD)")
+        return errors
+
+    def check_settings(self) -> None:
+        errors = self._setting_errors()
         ledger = self.streams.get("ledger_entries")
         if (
-            ledger is not None
+            not errors
+            and ledger is not None
             and ledger.selected
+            and not self.config.get("ledger_start_date")
             and not self.config.get("start_date")
             and not ledger.stream_state.get("replication_key_value")
-            and not ledger.pending_records()
+            and not ledger.unfinished_records()
         ):
             errors.append(
-                "ledger_entries (LedgerEntry) needs start_date: Mews requires "
-                "posting-date filters for ledger exports"
+                "ledger_entries (LedgerEntry) needs ledger_start_date (or start_date): Mews "
+                "exports ledger entries only by posting-date range"
             )
         for key in ("enterprise_ids", "chain_ids"):
             if len(self.config.get(key) or []) > 1000:
                 errors.append(f"{key}: at most 1000 ids")
+        self._refuse(errors)
+
+    @staticmethod
+    def _refuse(errors: list[str]) -> None:
         if errors:
             raise ConfigValidationError("Invalid configuration", errors=errors)
 
-    def sync_all(self) -> None:
-        self.check_settings()
-        self.start_exports()  # before any waiting
-        super().sync_all()
+    # -- wiring ----------------------------------------------------------------------------
+    def discover_streams(self) -> list:
+        wanted = set(self.config.get("entity_types") or DEFAULT_ENTITY_TYPES)
+        return [cls(tap=self) for cls in STREAM_TYPES if cls.entity_type in wanted]
 
-    @classmethod
-    def invoke(cls, *args: t.Any, **kwargs: t.Any) -> None:
-        try:
-            super().invoke(*args, **kwargs)
-        except MewsError as exc:
-            cls.logger.error("%s", exc)
-            sys.exit(1)
+    @cached_property
+    def limiter(self) -> SlidingWindowLimiter:
+        return SlidingWindowLimiter([Budget(int(self.config["requests_per_30_seconds"]), 30)])
+
+    @cached_property
+    def client(self) -> MewsClient:
+        return MewsClient(
+            HttpClient(self.retry_policy, timeout=(10, 60)),
+            api_url=self.config["api_url"],
+            client_token=self.config["client_token"],
+            access_token=self.config["access_token"],
+            client=self.config["client"],
+        )
+
+    @cached_property
+    def journal(self) -> JobJournal:
+        path = self.config.get("journal_path") or default_journal_path(
+            self.name, self.config["api_url"], self.config["access_token"]
+        )
+        return JobJournal(path)
+
+    @cached_property
+    def orchestrator(self) -> JobOrchestrator:
+        scope = {}
+        if self.config.get("enterprise_ids"):
+            scope["EnterpriseIds"] = self.config["enterprise_ids"]
+        if self.config.get("chain_ids"):
+            scope["ChainIds"] = self.config["chain_ids"]
+        return JobOrchestrator(
+            ExportApi(self.client, scope),
+            poll_interval=float(self.config["poll_interval_seconds"]),
+            timeout=float(self.config["export_timeout_seconds"]),
+            max_attempts=int(self.config["max_export_attempts"]),
+            serial_groups=True,  # Mews: one pending export per entity type
+            journal=self.journal,
+            remember=lambda entity_type, records: self._stream_of(entity_type).remember(records),
+        )
+
+    def _stream_of(self, entity_type: str) -> ExportStream:
+        return self.streams[STREAM_OF_ENTITY[entity_type]]  # type: ignore[return-value]
+
+    @cached_property
+    def run_started(self) -> dt.datetime:
+        """'Now' of this run, fixed once, so the run's windows are final."""
+        return dt.datetime.now(dt.UTC)
+
+    # -- running ---------------------------------------------------------------------------
+    def start_exports(self) -> None:
+        """Resume every selected type's unfinished exports, plan its remaining windows and
+        create the first export of each type, all before any waiting (once a run)."""
+        if self.exports_started:
+            return
+        self.exports_started = True
+        for stream in self.streams.values():
+            if not stream.selected:
+                continue
+            entity_type = stream.entity_type  # type: ignore[attr-defined]
+            resumed = self.orchestrator.resume(entity_type, stream.unfinished_records())  # type: ignore[attr-defined]
+            for window in plan_windows(
+                entity_type,
+                resumed_end=resumed[-1].window["end"] if resumed else None,
+                bookmark=stream.stream_state.get("replication_key_value"),
+                config=self.config,
+                now=self.run_started,
+            ):
+                self.orchestrator.add(entity_type, window)
+        self.orchestrator.start()
+
+    def sync_all(self) -> None:
+        self.start_exports()
+        super().sync_all()
 
 
 if __name__ == "__main__":

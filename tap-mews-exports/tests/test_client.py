@@ -3,37 +3,34 @@ tokens kept out of every message."""
 
 from __future__ import annotations
 
-import itertools
 import json
 from importlib import metadata
 
 import pytest
 from tap_mews_exports.client import MewsClient
 from tap_mews_exports.entity_types import DEFAULT_ENTITY_TYPES
-from tap_mews_exports.files import without_signature
-from tap_mews_exports.ratelimit import SlidingWindowLimiter
 from tap_mews_exports.tap import TapMewsExports
 
 from sandbox.mews import ACCESS_TOKEN, CHAIN_ID, CLIENT_TOKEN, ENTERPRISE_ID, MewsApp
+from singer_tap_kit.http import HttpClient, RetryPolicy
+from singer_tap_kit.limits import Budget, SlidingWindowLimiter
+from singer_tap_kit.tap import hide_queries
 from tests.singer_run import run_tap
 
 TAP = "tap-mews-exports"
 OTHER_ID = "00000000-0000-4000-8000-000000000001"
 
 
-def client_for(app, limiter=None):
+def client_for(app, limiter=None, sleep=None):
+    """A client as the tap builds it; ``sleep`` records retry waits instead of sleeping."""
+    policy = RetryPolicy(service="Mews", limiter=limiter, jitter=0, sleep=sleep or (lambda s: None))
     return MewsClient(
+        HttpClient(policy),
         api_url=app.base_url,
         client_token=CLIENT_TOKEN,
         access_token=ACCESS_TOKEN,
         client="tests/1",
-        limiter=limiter or SlidingWindowLimiter(200, 30.0),
     )
-
-
-def gaps(app, pattern):
-    stamps = [r.at for r in app.requests_to(pattern)]
-    return [later - earlier for earlier, later in itertools.pairwise(stamps)]
 
 
 def test_defaults_client_name_and_entity_types(mews, config):
@@ -79,33 +76,35 @@ def test_more_than_1000_scope_ids_rejected_before_any_request(mews, config):
 def test_429_waits_as_long_as_retry_after_says(serve):
     app = serve(MewsApp()).app
     app.faults.status(r"/getAll$", 429, retry_after=2, times=1)
-    answer = client_for(app).post("exports/getAll", {"ExportIds": ["x"]})
+    waits = []
+    answer = client_for(app, sleep=waits.append).post("exports/getAll", {"ExportIds": [OTHER_ID]})
     assert answer == {"Exports": []}
-    [gap] = gaps(app, r"/getAll$")
-    assert 2.0 <= gap < 2.8
+    assert waits == [2.0]
+    assert len(app.requests_to(r"/getAll$")) == 2
 
 
 def test_429_without_retry_after_backs_off_exponentially(serve):
     app = serve(MewsApp()).app
     app.faults.status(r"/getAll$", 429, times=3)
-    answer = client_for(app).post("exports/getAll", {"ExportIds": ["x"]})
+    waits = []
+    answer = client_for(app, sleep=waits.append).post("exports/getAll", {"ExportIds": [OTHER_ID]})
     assert answer == {"Exports": []}
-    first, second, third = gaps(app, r"/getAll$")
-    assert 1.0 <= first < 1.6 and 2.0 <= second < 2.6 and 4.0 <= third < 4.6
+    assert waits == [1.0, 2.0, 4.0]  # jitter off
+    assert len(app.requests_to(r"/getAll$")) == 4
 
 
 def test_the_request_budget_keeps_under_the_servers_limit(serve, caplog):
     # The stand-in allows 5 requests in any 0.9 s; the client budgets 5 per 1 s.
     app = serve(MewsApp(rate_limit=5, rate_window=0.9)).app
-    client = client_for(app, SlidingWindowLimiter(5, 1.0))
+    client = client_for(app, SlidingWindowLimiter([Budget(5, 1.0)]))
     for _ in range(12):
-        client.post("exports/getAll", {"ExportIds": ["x"]})
+        client.post("exports/getAll", {"ExportIds": [OTHER_ID]})
     assert "429" not in caplog.text  # never refused
     stamps = [r.at for r in app.requests_to(r"/getAll$")]
     assert len(stamps) == 12 and stamps[-1] - stamps[0] >= 2.0  # 12 calls need 3 windows
     tap = TapMewsExports(config={**app.demo_config()}, validate_config=True)
-    limiter = tap.coordinator.client.limiter
-    assert (limiter.limit, limiter.window) == (200, 30.0)  # Mews' limit per access token
+    assert tap.limiter.budgets == (Budget(200, 30),)  # Mews' limit per access token
+    assert tap.retry_policy.limiter is tap.limiter  # every request of the run goes through it
 
 
 def test_messages_echoing_a_token_hide_it(mews, config):
@@ -116,9 +115,7 @@ def test_messages_echoing_a_token_hide_it(mews, config):
     )
     run = run_tap(TAP, {**config, "entity_types": ["Company"]})
     assert run.returncode == 1
-    assert "Export refused for AccessToken <AccessToken hidden> (<ClientToken hidden>)" in (
-        run.stderr
-    )
+    assert "Export refused for AccessToken <hidden> (<hidden>)" in run.stderr
     assert ACCESS_TOKEN not in run.stderr and CLIENT_TOKEN not in run.stderr
     assert "Traceback" not in run.stderr
 
@@ -134,6 +131,6 @@ def test_bad_client_token_is_a_clear_error_without_any_token(mews, config):
 
 def test_signed_file_urls_are_cut_from_messages():
     text = "Max retries exceeded with url: https://files.example/x.jsonl?sv=1&sig=SECRET (x)"
-    assert without_signature(text) == (
-        "Max retries exceeded with url: https://files.example/x.jsonl?<signature hidden> (x)"
+    assert hide_queries(text) == (
+        "Max retries exceeded with url: https://files.example/x.jsonl?<query hidden> (x)"
     )

@@ -37,6 +37,16 @@ def test_exact_counts_per_entity_type(mews, config):
     assert schema["UpdatedUtc"]["format"] == "date-time"
     assert "number" in schema["Amount"]["properties"]["NetValue"]["type"]
     assert run.schemas["ledger_entries"]["schema"]["properties"]["PostingDate"]["format"] == "date"
+    # Availability adjustments' newer fields are declared, so none lands in _extra.
+    adjustments = run.records["availability_adjustments"]
+    extra = {key for r in adjustments for key in r.get("_extra", {})}
+    assert extra == {"FieldAddedByMewsLater"}  # the stand-in's own test field only
+    fields = ("IsActive", "PaxCounts", "FirstTimeUnitReleaseUtc")
+    sent = {r["Id"]: [r[f] for f in fields] for r in mews.app.entities["AvailabilityAdjustment"]}
+    assert {r["Id"]: [r[f] for f in fields] for r in adjustments} == sent
+    assert sum(1 for values in sent.values() if values[1]) >= 1  # some carry PaxCounts
+    adjustment_schema = run.schemas["availability_adjustments"]["schema"]
+    assert "IsActive" in adjustment_schema["required"]
 
 
 def test_unknown_fields_are_kept_and_logged_once(mews, config):
@@ -67,12 +77,58 @@ def test_windows_respect_180_days_and_five_minutes(mews, config):
     assert dt.datetime.now(dt.UTC) - bounds[-1][1] >= dt.timedelta(minutes=5)
 
 
-def test_ledger_entries_use_posting_date_windows(mews, config):
+def posting_windows_sent(app):
+    bodies = [json.loads(r.body) for r in adds(app, "LedgerEntry")]
+    return [body["Filters"]["LedgerEntryFilters"]["Posting"] for body in bodies]
+
+
+def test_ledger_entries_use_posting_date_windows_inside_filters(mews, config):
     run = run_tap(TAP, {**config, "entity_types": ["LedgerEntry"]})
+    assert run.returncode == 0, run.stderr
     assert run.counts == {"ledger_entries": 80}
-    body = json.loads(adds(mews.app)[0].body)
-    assert "Filters" not in body
-    assert body["LedgerEntryFilters"]["Posting"]["Start"] == "2024-01-01"
+    assert len({r["Id"] for r in run.records["ledger_entries"]}) == 80
+    first = json.loads(adds(mews.app)[0].body)
+    assert set(first) == {"ClientToken", "AccessToken", "Client", "EntityType", "Filters"}
+    assert first["Filters"] == {
+        "LedgerEntryFilters": {"Posting": {"Start": "2024-01-01", "End": "2024-06-28"}}
+    }
+    windows = posting_windows_sent(mews.app)
+    today = dt.datetime.now(dt.UTC).date()
+    assert len(windows) == -(-((today - dt.date(2024, 1, 1)).days + 1) // 180)  # whole days
+    for earlier, later in itertools.pairwise(windows):
+        gap = dt.date.fromisoformat(later["Start"]) - dt.date.fromisoformat(earlier["End"])
+        assert gap == dt.timedelta(days=1)
+    assert windows[-1]["End"] == today.isoformat()
+
+
+def test_ledger_start_date_sets_the_first_posting_date_only(mews, config):
+    del config["start_date"]
+    settings = {"entity_types": ["LedgerEntry", "Company"], "ledger_start_date": "2024-07-01"}
+    run = run_tap(TAP, {**config, **settings})
+    assert run.returncode == 0, run.stderr
+    posted = [r["Id"] for r in mews.app.entities["LedgerEntry"] if r["PostingDate"] >= "2024-07-01"]
+    assert run.counts == {"ledger_entries": 35, "companies": 10}
+    assert sorted(r["Id"] for r in run.records["ledger_entries"]) == sorted(posted)
+    assert posting_windows_sent(mews.app)[0] == {"Start": "2024-07-01", "End": "2024-12-27"}
+    [company] = [json.loads(r.body) for r in adds(mews.app, "Company")]
+    assert "Filters" not in company  # no start_date: one export of every company
+
+
+def test_ledger_entries_without_a_first_posting_date_is_a_clear_error(mews, config):
+    del config["start_date"]
+    run = run_tap(TAP, {**config, "entity_types": ["LedgerEntry"]})
+    assert run.returncode == 1
+    assert "ledger_entries (LedgerEntry) needs ledger_start_date (or start_date)" in run.stderr
+    assert "Traceback" not in run.stderr
+    assert mews.app.requests == []
+
+
+def test_malformed_ledger_start_date_rejected_before_any_request(mews, config):
+    run = run_tap(TAP, {**config, "ledger_start_date": "2024-13-01"})
+    assert run.returncode == 1
+    assert "ledger_start_date: '2024-13-01' is not a date (YYYY-MM-DD)" in run.stderr
+    assert "Traceback" not in run.stderr
+    assert mews.app.requests == []
 
 
 def test_incremental_second_run(mews, config):
@@ -92,7 +148,7 @@ def test_incremental_second_run(mews, config):
 
 
 def test_resume_export_created_by_a_killed_run(serve, tmp_path):
-    slow = serve(MewsApp(job_seconds=4))
+    slow = serve(MewsApp(job_seconds=1))  # outlives the first run: killed once it journals
     changed = slow.app.update_entities(
         "Company", 4, dt.datetime.now(dt.UTC) - dt.timedelta(hours=1)
     )
@@ -115,16 +171,16 @@ def test_resume_export_created_by_a_killed_run(serve, tmp_path):
         time.sleep(0.05)
     os.kill(process.pid, signal.SIGKILL)
     process.wait()
-    [entry] = json.loads(journal.read_text())["exports"]["Company"]
+    [entry] = json.loads(journal.read_text())["jobs"]["Company"]
     assert len(adds(slow.app)) == 1
     run = run_tap(TAP, config)  # no state: only the journal knows the export
     assert run.returncode == 0, run.stderr
-    recorded, window = entry["export_id"], entry["window"]
+    recorded, window = entry["id"], entry["window"]
     starts = [json.loads(r.body)["Filters"]["UpdatedUtc"]["StartUtc"] for r in adds(slow.app)]
     assert starts.count(window["start"]) == 1  # that window was resumed, not created again
     assert sorted(r["Id"] for r in run.records["companies"]) == sorted(changed)
-    assert f"Resuming Company export {recorded}" in run.stderr
-    assert json.loads(journal.read_text())["exports"] == {}
+    assert f"Re-attached to export {recorded} (Company, " in run.stderr
+    assert json.loads(journal.read_text())["jobs"] == {}
 
 
 def test_pending_export_without_record_is_waited_for(serve, tmp_path, export_by_another_run):
@@ -136,9 +192,14 @@ def test_pending_export_without_record_is_waited_for(serve, tmp_path, export_by_
         "poll_interval_seconds": 0.1,
         "journal_path": str(tmp_path / "j.json"),
     }
+    del config["start_date"]  # one export: the wait is what is tested
     run = run_tap(TAP, config)
     assert run.returncode == 0, run.stderr
-    assert "still pending; waiting" in run.stderr
+    assert "Cannot create the export for Company, " in run.stderr
+    assert (
+        "yet (an earlier Company export this run has no record of is still in flight: Export "
+        "of entity type Company is already pending or processing.); trying again while polling"
+    ) in run.stderr
     assert run.counts == {"companies": 10}
 
 
@@ -157,7 +218,8 @@ def test_broken_file_is_fetched_again_from_fresh_urls(mews, config, arm):
     assert run.returncode == 0, run.stderr
     assert run.counts == {"order_items": 120}
     assert len({r["Id"] for r in run.records["order_items"]}) == 120
-    assert run.stderr.count("fetching fresh URLs and retrying that file") == 1
+    assert run.stderr.count("download failed (attempt 1 of 4)") == 1
+    assert run.stderr.count("trying again with a fresh link") == 1
 
 
 def test_failed_and_expired_exports_are_recreated(mews, config):
@@ -166,15 +228,16 @@ def test_failed_and_expired_exports_are_recreated(mews, config):
     run = run_tap(TAP, {**config, "entity_types": ["Company"]})
     assert run.returncode == 0, run.stderr
     assert run.counts == {"companies": 10}
-    assert "ended Failed; creating it again" in run.stderr
-    assert "ended Expired; creating it again" in run.stderr
+    assert "ended 'Failed'; creating it again" in run.stderr
+    assert "ended 'Expired'; creating it again" in run.stderr
 
 
 def test_export_failing_too_often_is_a_clear_error(mews, config):
     mews.app.fail_next_exports = 5
     run = run_tap(TAP, {**config, "entity_types": ["Company"], "max_export_attempts": 2})
     assert run.returncode == 1
-    assert "ended Failed 2 time(s); giving up" in run.stderr
+    assert "ended 'Failed'; tried 2 time(s)" in run.stderr
+    assert "Failed entity type Company: " in run.stderr
     assert "Traceback" not in run.stderr
 
 
@@ -186,6 +249,7 @@ def test_rate_limited_requests_wait_and_succeed(serve, tmp_path):
         "poll_interval_seconds": 0.05,
         "journal_path": str(tmp_path / "j.json"),
     }
+    del config["start_date"]  # one export per type: enough calls to pass 4 per second
     run = run_tap(TAP, config)
     assert run.returncode == 0, run.stderr
     assert run.counts == {"companies": 10, "bills": 30}

@@ -10,6 +10,8 @@ import math
 import subprocess
 import time
 
+from tap_mews_exports.tap import TapMewsExports
+
 from sandbox.mews import MewsApp
 from tests.singer_run import executable, run_tap
 
@@ -43,7 +45,7 @@ def test_urls_expiring_mid_download_resume_with_the_file_that_failed(serve, tmp_
     assert [r["Id"] for r in run.records["order_items"]] == [
         r["Id"] for r in app.entities["OrderItem"]
     ]
-    assert "file 3 of 5: HTTP 403 for the file URL; fetching fresh URLs" in run.stderr
+    assert "file 3 of 5: download failed (attempt 1 of 4): HTTP 403 from" in run.stderr
     assert "sig=" not in run.stderr  # the signed part of a file URL is never logged
 
 
@@ -79,7 +81,8 @@ def test_bookmark_moves_only_after_every_file_of_a_window(serve, tmp_path):
     }
     run = run_tap(TAP, config)
     assert run.returncode == 1
-    assert "File 2 of" in run.stderr and "failed 4 times" in run.stderr
+    assert "file 2 of" in run.stderr and "could not be downloaded after 4 attempts" in run.stderr
+    assert "Failed entity type Payment: " in run.stderr
     assert "Traceback" not in run.stderr
     windows = [json.loads(r.body)["Filters"]["UpdatedUtc"] for r in app.requests_to(r"/add$")]
     bookmark = run.last_state["bookmarks"]["payments"]
@@ -87,11 +90,11 @@ def test_bookmark_moves_only_after_every_file_of_a_window(serve, tmp_path):
     assert bookmark["replication_key_value"] == windows[0]["EndUtc"]
     assert len(run.records["payments"]) == len(first) + 10
     # its export stays recorded for the next run
-    assert bookmark["pending_exports"][0]["window"]["start"] == windows[1]["StartUtc"]
+    assert bookmark["pending_jobs"][0]["window"]["start"] == windows[1]["StartUtc"]
 
 
 def test_concurrent_exports_take_about_the_slowest_not_the_sum(serve, tmp_path):
-    app = serve(MewsApp(job_seconds=3, rows_per_file=25)).app
+    app = serve(MewsApp(job_seconds=2, rows_per_file=25)).app
     types = ["Company", "Bill", "Customer", "Payment"]
     config = {**single_export_config(app, tmp_path, *types), "poll_interval_seconds": 0.25}
     run = run_tap(TAP, config)
@@ -103,7 +106,7 @@ def test_concurrent_exports_take_about_the_slowest_not_the_sum(serve, tmp_path):
     assert sorted(json.loads(polls[0].body)["ExportIds"]) == sorted(app.exports)  # one call
     last_file = max(r.at for r in app.requests_to(r"/files/"))
     elapsed = last_file - adds[0].at
-    assert 3 <= elapsed < 5.5, elapsed  # one after the other would take 12 s or more
+    assert 2 <= elapsed < 4.5, elapsed  # one after the other would take 8 s or more
 
 
 def test_backfill_windows_of_all_types_run_side_by_side(serve, tmp_path):
@@ -129,7 +132,7 @@ def test_backfill_windows_of_all_types_run_side_by_side(serve, tmp_path):
 
 
 def test_resume_from_the_state_alone(serve, tmp_path):
-    app = serve(MewsApp(job_seconds=3)).app
+    app = serve(MewsApp(job_seconds=1)).app  # outlives the first run: killed at its STATE
     changed = app.update_entities("Company", 4, dt.datetime.now(dt.UTC) - dt.timedelta(hours=1))
     config = {
         **app.demo_config(),
@@ -154,19 +157,31 @@ def test_resume_from_the_state_alone(serve, tmp_path):
     process.kill()
     process.wait()
     process.stdout.close()
-    [record] = state["bookmarks"]["companies"]["pending_exports"]
-    assert app.requests_to(r"/getAll$") == []  # recorded before polling
+    [record] = state["bookmarks"]["companies"]["pending_jobs"]
     # another machine: a new journal, only the state knows the export
     run = run_tap(TAP, {**config, "journal_path": str(tmp_path / "second.json")}, state=state)
     assert run.returncode == 0, run.stderr
-    assert f"Resuming Company export {record['export_id']}" in run.stderr
+    assert f"Re-attached to export {record['id']} (Company, " in run.stderr
     adds = [json.loads(r.body) for r in app.requests_to(r"/add$")]
     starts = [a["Filters"]["UpdatedUtc"]["StartUtc"] for a in adds]
     assert starts.count(record["window"]["start"]) == 1  # not created again
     assert sorted(r["Id"] for r in run.records["companies"]) == sorted(changed)
     final = run.last_state["bookmarks"]["companies"]
-    assert "pending_exports" not in final
+    assert "pending_jobs" not in final
     assert final["replication_key_value"] >= record["window"]["end"]
+
+
+def test_exports_are_recorded_in_state_and_journal_before_any_poll(serve, tmp_path):
+    app = serve(MewsApp(job_seconds=60)).app
+    config = single_export_config(app, tmp_path, "Company", "Bill")
+    tap = TapMewsExports(config=config)
+    tap.start_exports()  # what a sync does first: create every type's first export
+    assert app.requests_to(r"/getAll$") == []
+    journal = json.loads((tmp_path / "journal.json").read_text())["jobs"]
+    for entity_type, stream in (("Company", "companies"), ("Bill", "bills")):
+        [record] = tap.streams[stream].stream_state["pending_jobs"]
+        assert journal[entity_type] == [record]
+        assert record["id"] in app.exports
 
 
 def test_pending_export_without_record_gives_up_at_the_timeout(
@@ -176,15 +191,19 @@ def test_pending_export_without_record_gives_up_at_the_timeout(
     export_by_another_run(app, "Company")
     config = {
         **single_export_config(app, tmp_path, "Company"),
-        "export_timeout_seconds": 2.5,
+        "poll_interval_seconds": 0.3,
+        "export_timeout_seconds": 1.5,
     }
     began = time.monotonic()
     run = run_tap(TAP, config)
     assert run.returncode == 1
-    assert "waiting 1 s before trying again" in run.stderr
-    assert "waiting 2 s before trying again" not in run.stderr  # 1 + 2 s would pass 2.5 s
-    assert "still pending and no record of its id was found; gave up after " in run.stderr
-    assert "export_timeout_seconds=2.5" in run.stderr
+    assert run.stderr.count("Cannot create the export for Company") == 1  # warned once
+    assert "trying again while polling, for up to 1.5 s" in run.stderr
+    assert "could not create the export within 1.5 s" in run.stderr
+    assert "Failed entity type Company: " in run.stderr
     assert "Traceback" not in run.stderr
-    assert len(app.requests_to(r"/add$")) == 3  # the other run's, then ours twice
+    # the other run's, then ours once per poll interval until the timeout has passed
+    tries = app.requests_to(r"/add$")[1:]
+    assert 5 <= len(tries) <= 8
+    assert tries[-1].at - tries[0].at >= 1.5
     assert time.monotonic() - began < 20
