@@ -203,8 +203,11 @@ class JobOrchestrator:
         """Re-attach to resumed jobs (one poll for all) and create every due job."""
         self._started = True
         resumed = [job for jobs in self.groups.values() for job in jobs if job.id]
+        earlier_ids = {id(job): job.id for job in resumed}
         self._poll(resumed, resuming=True)
         for job in resumed:
+            if job.id != earlier_ids[id(job)]:
+                continue  # the API no longer knew it: created again (and logged) by _poll
             if job.status.in_flight or job.status is JobStatus.COMPLETED:
                 logger.info(
                     "Re-attached to %s %s (%s) created by an earlier run: %s",
@@ -247,10 +250,16 @@ class JobOrchestrator:
         self._create_due()
 
     def fail_group(self, group: str, reason: str) -> None:
-        """Give up on a group (its stream failed reading a file): no more jobs for it."""
+        """Give up on a group (a job failed, or a file could not be read): no more jobs for
+        it, and its jobs are forgotten, so the next run does not re-attach to the same
+        failure but starts afresh from the group's bookmark."""
         for job in self.groups.get(group, []):
             if not job.emitted and job.error is None:
                 job.error = reason
+        if self.journal is not None:
+            self.journal.record(group, [])
+        if self.remember is not None:
+            self.remember(group, [])
 
     # -- internals -----------------------------------------------------------------
     def _all(self) -> list[Job]:

@@ -57,7 +57,11 @@ class KitTap(NonZeroTermination, Tap):
     def __init__(self, *args: t.Any, validate_config: bool = True, **kwargs: t.Any) -> None:
         self.failures: dict[str, str] = {}
         _drop_the_sdk_sync_failure_line()
-        super().__init__(*args, validate_config=validate_config, **kwargs)
+        try:
+            super().__init__(*args, validate_config=validate_config, **kwargs)
+        except ConfigValidationError:
+            self.warn_unknown_settings()  # a misspelt required setting: name the right one
+            raise
         self.warn_unknown_settings()
         if validate_config:  # sync and --test; --about/--discover need no valid settings
             self.check_settings()

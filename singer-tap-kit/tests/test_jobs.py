@@ -242,3 +242,17 @@ def test_unfinished_jobs_merge_state_and_journal_and_skip_covered_windows():
         {"window": {"end": "2024-05-01"}},  # no id: never created
     ]
     assert [r["id"] for r in unfinished_jobs(state, journal)] == ["b2", "c"]
+
+
+def test_a_failed_group_is_forgotten_so_the_next_run_starts_afresh(clock, tmp_path):
+    journal = JobJournal(tmp_path / "journal.json")
+    remembered = {}
+    api = ScriptedApi(polls=1)
+    jobs = orchestrator(api, clock, journal=journal, remember=remembered.__setitem__)
+    job = jobs.add("a", {"end": "1"})
+    jobs.start()
+    assert journal.read() == {"a": [job.record()]}
+    jobs.fail_group("a", "a: the file is damaged")
+    assert journal.read() == {} and remembered == {"a": []}
+    with pytest.raises(JobFailedError, match="the file is damaged"):
+        jobs.wait(job)

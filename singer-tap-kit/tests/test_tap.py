@@ -101,3 +101,10 @@ def test_sigterm_writes_the_state_and_exits_143(api, tmp_path):
     assert process.returncode == 143
     assert "Stopped by SIGTERM" in err
     assert '"STATE"' in out
+
+
+def test_a_misspelt_required_setting_is_named_too(api):
+    done = run({"api_ur": api.url})
+    assert done.returncode == 1
+    assert "Unknown setting 'api_ur' is ignored; did you mean 'api_url'?" in done.stderr
+    assert "Traceback" not in done.stderr

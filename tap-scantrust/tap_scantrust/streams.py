@@ -3,34 +3,46 @@
 from __future__ import annotations
 
 import datetime as dt
-import shutil
 import tempfile
 import typing as t
 from functools import cached_property
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from singer_sdk.pagination import BaseHATEOASPaginator, OffsetPaginator
 from singer_sdk.streams.rest import HTTPRequest, PageContext
 
+from singer_tap_kit.downloads import Download, download
+from singer_tap_kit.journal import JobJournal, default_journal_path
+from singer_tap_kit.streams import JobStream
+from singer_tap_kit.windows import TimeWindow, iso_utc, split_time
 from tap_scantrust import schemas
-from tap_scantrust.client import ScantrustStream
+from tap_scantrust.client import ScantrustApi, ScantrustStream, auth_headers
 from tap_scantrust.code_rows import read_codes
-from tap_scantrust.code_search import SearchPlan
-from tap_scantrust.download import download_document
 from tap_scantrust.errors import CampaignError
-from tap_scantrust.speed import CONFORMANCE, FastRecordMessages
-from tap_scantrust.windows import Window, iso, parse, split
+from tap_scantrust.jobs import PENDING_JOBS, CodeSearches, group_of
 
 if t.TYPE_CHECKING:
     import requests
     from singer_sdk.helpers.types import Context
+
+    from singer_tap_kit.jobs import Job
+
+DOWNLOAD_ATTEMPTS = 3  # each with a fresh single-use link
+
+
+def journal_path(config: t.Mapping[str, t.Any]) -> Path:
+    """The ``journal_path`` setting, else one journal per API host and token."""
+    if config.get("journal_path"):
+        return Path(config["journal_path"]).expanduser()
+    return default_journal_path("tap-scantrust", config["api_url"], config["uat_token"])
 
 
 def _campaign_partitions(config: t.Mapping[str, t.Any]) -> list[dict[str, int]]:
     return [{"campaign_id": int(c)} for c in config["campaign_ids"]]
 
 
-class CodesStream(FastRecordMessages, ScantrustStream):
+class CodesStream(JobStream, ScantrustStream):
     """Every code of each campaign (first sync), then the codes changed since."""
 
     name = "codes"
@@ -40,12 +52,10 @@ class CodesStream(FastRecordMessages, ScantrustStream):
     replication_key = "changed_before"
     is_sorted = False  # the bookmark moves only once a window was emitted in full
     state_partitioning_keys: t.ClassVar[list[str]] = ["campaign_id"]
-    TYPE_CONFORMANCE_LEVEL = CONFORMANCE  # rows are typed by the tap already
 
     def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
         super().__init__(*args, **kwargs)
-        self._plan: SearchPlan | None = None
-        self._workdir: Path | None = None
+        self._searches: CodeSearches | None = None
 
     @cached_property
     def schema(self) -> dict[str, t.Any]:  # type: ignore[override]
@@ -57,74 +67,70 @@ class CodesStream(FastRecordMessages, ScantrustStream):
         return _campaign_partitions(self.config)
 
     def get_records(self, context: Context | None) -> t.Iterable[dict[str, t.Any]]:
-        campaign_id = context["campaign_id"]
-        plan = self._search_plan()
-        state = self.get_context_state(context)
-        try:
-            for task in plan.tasks[campaign_id]:
-                plan.wait(task)
-                path = download_document(self, task.key, campaign_id, self._workdir)
-                try:
-                    yield from read_codes(path, campaign_id, iso(task.window.end))
-                finally:
-                    path.unlink(missing_ok=True)
-                # Every row of this window (and of the ones before) was emitted: the
-                # bookmark may move to its end, never further.
-                state["replication_key"] = self.replication_key
-                state["replication_key_value"] = iso(task.window.end)
-        except CampaignError as exc:
-            # Rows already emitted stay; the bookmark stays at the last whole window.
-            state.pop("progress_markers", None)
-            self._tap.record_failure(f"campaign {campaign_id}", str(exc))
+        searches = self._code_searches()
+        group = group_of(context["campaign_id"])
+        yield from self.job_rows(
+            searches.orchestrator,
+            group,
+            self.get_context_state(context),
+            self._rows_of,
+            bookmark_of=lambda job: job.window["end"],
+        )
 
-    def _increment_stream_state(self, latest_record: dict, *, context: t.Any = None) -> None:
-        """No per-record bookkeeping: the bookmark is set once per finished window."""
-
-    def _search_plan(self) -> SearchPlan:
-        """Create every campaign's search tasks at once (first call only)."""
-        if self._plan is None:
-            self._workdir = Path(tempfile.mkdtemp(prefix="tap-scantrust-"))
-            self._plan = SearchPlan(
-                self,
-                poll_interval=float(self.config["poll_interval_seconds"]),
-                timeout=float(self.config["job_timeout_seconds"]),
+    def _code_searches(self) -> CodeSearches:
+        """Every campaign's search tasks, resumed or created up front (first call only)."""
+        if self._searches is None:
+            journal = JobJournal(journal_path(self.config))
+            searches = CodeSearches(
+                ScantrustApi(self), self.config, journal=journal, remember=self._remember
             )
-            now = dt.datetime.now(dt.UTC).replace(microsecond=0)
-            filters = self._filters()
+            stored = journal.read()
             for context in self.partitions:
-                # The SDK only seeds a partition's starting value when that partition
-                # starts; every campaign is planned now, so read the bookmarks directly.
-                bookmark = self.get_context_state(context).get("replication_key_value")
-                windows = self._windows(bookmark, now)
-                self._plan.create(context["campaign_id"], windows, filters)
-            created = sum(1 for tasks in self._plan.tasks.values() for task in tasks if task.key)
-            self.logger.info("Created %d code search task(s); polling them together", created)
-        return self._plan
+                # The SDK seeds a partition's state only when that partition starts;
+                # every campaign is planned now, so read the bookmarks directly.
+                state = self.get_context_state(context)
+                group = group_of(context["campaign_id"])
+                searches.plan(
+                    context["campaign_id"],
+                    state.get("replication_key_value"),
+                    stored.get(group) or state.get(PENDING_JOBS) or [],
+                )
+            searches.start()
+            self._searches = searches
+            self.write_state_now()  # the task keys, before any polling
+        return self._searches
 
-    def _windows(self, bookmark: str | None, now: dt.datetime) -> list[Window]:
-        if bookmark:
-            start = parse(bookmark) - dt.timedelta(days=float(self.config["lookback_days"]))
-        elif self.config.get("start_date"):
-            start = parse(self.config["start_date"])
+    def _remember(self, group: str, records: list[dict[str, t.Any]]) -> None:
+        """Keep a campaign's unfinished task keys in its state (written when new ones
+        appear mid-run; at start, once for all)."""
+        campaign_id = int(group.rsplit(" ", 1)[-1])
+        state = self.get_context_state({"campaign_id": campaign_id})
+        before = {r.get("id") for r in state.get(PENDING_JOBS) or []}
+        if records:
+            state[PENDING_JOBS] = records
         else:
-            return [Window(None, now)]  # first sync: every code, activated or not
-        return split(start, now, float(self.config["window_days"]))
+            state.pop(PENDING_JOBS, None)
+        if self._searches is not None and {r["id"] for r in records} - before:
+            self.write_state_now()
 
-    def _filters(self) -> dict[str, t.Any]:
-        """The configured filters under the current API names (``updated_at`` is one too)."""
-        filters: dict[str, t.Any] = {}
-        if self.config.get("activation_status") is not None:
-            filters["status"] = self.config["activation_status"]
-        if self.config.get("product_id") is not None:
-            filters["products"] = self.config["product_id"]
-        for key, value in (self.config.get("scm_filters") or {}).items():
-            filters[f"scm_{key}"] = value
-        return filters
-
-    def finalize_state_progress_markers(self, state: dict | None = None) -> None:
-        super().finalize_state_progress_markers(state)
-        if self._workdir is not None:
-            shutil.rmtree(self._workdir, ignore_errors=True)
+    def _rows_of(self, job: Job) -> t.Iterator[dict[str, t.Any]]:
+        searches = self._code_searches()
+        campaign_id = int(job.params["campaign"])
+        path = download(
+            Download(
+                label=f"Campaign {campaign_id}, document {job.id}",
+                link=lambda _attempt: searches.api.download_link(job),
+                workdir=Path(tempfile.gettempdir()),
+                suffix=".zip",
+                attempts=DOWNLOAD_ATTEMPTS,
+                auth_host=urlsplit(self.url_base).netloc,
+                auth_headers=auth_headers(self.config),
+            )
+        )
+        try:
+            yield from read_codes(path, campaign_id, job.window["end"])
+        finally:
+            path.unlink(missing_ok=True)
 
 
 class _ProductsPaginator(OffsetPaginator):
@@ -196,15 +202,14 @@ class ScansStream(ScantrustStream):
     def get_records(self, context: Context | None) -> t.Iterable[dict[str, t.Any]]:
         now = dt.datetime.now(dt.UTC).replace(microsecond=0)
         start = self.get_starting_timestamp(context)
-        windows = (
-            split(start, now, float(self.config["window_days"])) if start else [Window(None, now)]
-        )
+        step = dt.timedelta(days=float(self.config["window_days"]))
+        windows = split_time(start, now, step) if start else [TimeWindow(None, now)]
         try:
             for window in windows:
                 window_context = {
                     **context,
-                    "date_from": iso(window.start) if window.start else None,
-                    "date_to": iso(window.end),
+                    "date_from": iso_utc(window.start) if window.start else None,
+                    "date_to": iso_utc(window.end),
                 }
                 yield from super().get_records(window_context)
         except CampaignError as exc:

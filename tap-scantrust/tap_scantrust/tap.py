@@ -2,23 +2,20 @@
 
 from __future__ import annotations
 
-import sys
-import typing as t
-
-from singer_sdk import Tap
 from singer_sdk import typing as th
 from singer_sdk.exceptions import ConfigValidationError
 
-from tap_scantrust.errors import ScantrustError
-from tap_scantrust.speed import WRITER
+from singer_tap_kit.http import MAX_RETRY_WAIT_SETTING
+from singer_tap_kit.tap import KitTap
 from tap_scantrust.streams import STREAM_TYPES
 
 
-class TapScantrust(Tap):
+class TapScantrust(KitTap):
     """Extracts codes (through async search tasks), products and scans."""
 
     name = "tap-scantrust"
-    message_writer_class = WRITER
+    service_name = "Scantrust"
+    partition_noun = "campaign"
 
     config_jsonschema = th.PropertiesList(
         th.Property(
@@ -106,13 +103,16 @@ class TapScantrust(Tap):
             description="SCM keys to declare as typed columns inside the scm object (so "
             "flattening makes them scm__<key> columns). Others are still kept in scm.",
         ),
+        th.Property(
+            "journal_path",
+            th.StringType,
+            title="Job journal path",
+            description="File keeping the keys of unfinished search tasks, so a run that "
+            "was stopped re-attaches to them. Default: "
+            "~/.cache/tap-scantrust/journal-<hash of api_url and token>.json.",
+        ),
+        MAX_RETRY_WAIT_SETTING,
     ).to_dict()
-
-    def __init__(self, *args: t.Any, validate_config: bool = True, **kwargs: t.Any) -> None:
-        self.failures: dict[str, str] = {}
-        super().__init__(*args, validate_config=validate_config, **kwargs)
-        if validate_config:  # sync and --test; --about/--discover need no valid settings
-            self.check_settings()
 
     def check_settings(self) -> None:
         """Refuse settings that cannot work, before any request."""
@@ -142,28 +142,6 @@ class TapScantrust(Tap):
 
     def discover_streams(self) -> list:
         return [stream_type(tap=self) for stream_type in STREAM_TYPES]
-
-    def record_failure(self, partition: str, reason: str) -> None:
-        """Log a campaign that failed; the other campaigns go on."""
-        self.logger.error("%s (the other campaigns still sync)", reason)
-        self.failures[partition] = reason
-
-    def sync_all(self) -> None:
-        super().sync_all()
-        if self.failures:
-            listed = "; ".join(self.failures.values())
-            raise ScantrustError(
-                f"{len(self.failures)} campaign sync(s) failed: {listed}. The rest synced; "
-                "failed campaigns keep their bookmarks and are retried next run."
-            )
-
-    @classmethod
-    def invoke(cls, *args: t.Any, **kwargs: t.Any) -> None:
-        try:
-            super().invoke(*args, **kwargs)
-        except ScantrustError as exc:
-            cls.logger.error("%s", exc)
-            sys.exit(1)
 
 
 if __name__ == "__main__":

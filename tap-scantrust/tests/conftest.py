@@ -5,6 +5,15 @@ import pytest
 from sandbox.scantrust import ScantrustApp
 
 
+@pytest.fixture(autouse=True)
+def own_home(tmp_path, monkeypatch):
+    """Each test its own home, so the default job journal (~/.cache/...) is never shared."""
+    home = tmp_path / "home"
+    home.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    return home
+
+
 @pytest.fixture
 def scantrust(serve):
     return serve(ScantrustApp(job_seconds=0.3))
@@ -13,3 +22,20 @@ def scantrust(serve):
 @pytest.fixture
 def config(scantrust):
     return {**scantrust.app.demo_config(), "poll_interval_seconds": 0.05}
+
+
+@pytest.fixture
+def only():
+    """``only(config, "codes")``: a catalog selecting just those streams, for tests that
+    look at one stream (the others' requests cost seconds and prove nothing there)."""
+    from tap_scantrust.tap import TapScantrust
+
+    def catalog(config, *streams):
+        catalog = TapScantrust(config=config, validate_config=False).catalog_dict
+        for entry in catalog["streams"]:
+            for metadata in entry["metadata"]:
+                if metadata["breadcrumb"] == []:
+                    metadata["metadata"]["selected"] = entry["tap_stream_id"] in streams
+        return catalog
+
+    return catalog

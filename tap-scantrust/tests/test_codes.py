@@ -87,15 +87,16 @@ def test_authorization_never_reaches_the_file_host(scantrust, config):
     assert all(r.headers["authorization"] == "UAT sandbox-uat-token" for r in api_requests)
 
 
-def test_incremental_second_run_takes_only_changed_codes(scantrust, config):
-    first = run_tap(TAP, config)
+def test_incremental_second_run_takes_only_changed_codes(scantrust, config, only):
+    codes = only(config, "codes")
+    first = run_tap(TAP, config, catalog=codes)
     state = first.last_state
     bookmarks = state["bookmarks"]["codes"]["partitions"]
     assert {p["context"]["campaign_id"] for p in bookmarks} == set(CAMPAIGNS)
     now = dt.datetime.now(dt.UTC)
     touched = scantrust.app.touch_codes(101, 7, now - dt.timedelta(minutes=5))
     added = scantrust.app.add_codes(102, 3, now - dt.timedelta(minutes=1))
-    second = run_tap(TAP, config, state=state)
+    second = run_tap(TAP, config, state=state, catalog=codes)
     assert second.returncode == 0, second.stderr
     assert per_campaign(second.records["codes"]) == {101: 7, 102: 3}
     assert {r["extended_id"] for r in second.records["codes"]} == set(touched) | set(added)
@@ -106,14 +107,15 @@ def test_incremental_second_run_takes_only_changed_codes(scantrust, config):
         assert end - start <= dt.timedelta(days=1, seconds=30)  # lookback_days=1 + the gap
 
 
-def test_lookback_catches_changes_just_before_the_bookmark(scantrust, config):
-    state = run_tap(TAP, config).last_state
+def test_lookback_catches_changes_just_before_the_bookmark(scantrust, config, only):
+    codes = only(config, "codes")
+    state = run_tap(TAP, config, catalog=codes).last_state
     bookmark = state["bookmarks"]["codes"]["partitions"][0]["replication_key_value"]
     moment = parse(bookmark) - dt.timedelta(hours=12)
     touched = scantrust.app.touch_codes(101, 4, moment)
-    without = run_tap(TAP, {**config, "lookback_days": 0}, state=state)
+    without = run_tap(TAP, {**config, "lookback_days": 0}, state=state, catalog=codes)
     assert "codes" not in without.records
-    with_lookback = run_tap(TAP, {**config, "lookback_days": 1}, state=state)
+    with_lookback = run_tap(TAP, {**config, "lookback_days": 1}, state=state, catalog=codes)
     assert sorted(r["extended_id"] for r in with_lookback.records["codes"]) == sorted(touched)
 
 
@@ -241,7 +243,7 @@ def test_bookmark_stops_at_the_last_whole_window_when_a_later_one_fails(serve):
     first = run_tap(TAP, config)
     assert first.returncode == 1
     assert "Campaign 101: the downloaded file is not a valid zip" in first.stderr
-    assert "1 campaign sync(s) failed" in first.stderr
+    assert "1 campaign(s) failed: campaign 101." in first.stderr
     in_window_1 = app.matching_codes(101, updated_at="2024-01-01T00:00:00Z,2024-03-01T00:00:00Z")
     assert 0 < len(in_window_1) < 240
     assert per_campaign(first.records["codes"]) == {101: len(in_window_1), 102: 130, 103: 30}

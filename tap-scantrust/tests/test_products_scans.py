@@ -73,9 +73,10 @@ def test_products_page_through_limit_and_offset(scantrust, config, monkeypatch):
     ]
 
 
-def test_scans_incremental_from_the_bookmark(scantrust, config):
-    first = run_tap(TAP, config)
-    second = run_tap(TAP, config, state=first.last_state)
+def test_scans_incremental_from_the_bookmark(scantrust, config, only):
+    scans = only(config, "scans")
+    first = run_tap(TAP, config, catalog=scans)
+    second = run_tap(TAP, config, state=first.last_state, catalog=scans)
     assert second.returncode == 0, second.stderr
     # Only the latest scan per campaign (>= its bookmark) comes again, upserted by key.
     assert Counter(r["campaign_id"] for r in second.records["scans"]) == {101: 1, 102: 1, 103: 1}
@@ -87,8 +88,9 @@ def test_scans_incremental_from_the_bookmark(scantrust, config):
     assert len(windows) >= 3
 
 
-def test_scans_start_date_windows(scantrust, config):
-    run = run_tap(TAP, {**config, "start_date": "2024-03-01T00:00:00Z", "window_days": 30})
+def test_scans_start_date_windows(scantrust, config, only):
+    settings = {**config, "start_date": "2024-03-01T00:00:00Z", "window_days": 30}
+    run = run_tap(TAP, settings, catalog=only(settings, "scans"))
     expected = sum(
         1
         for campaign in scantrust.app.scans.values()

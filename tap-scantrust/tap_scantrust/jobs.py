@@ -1,0 +1,166 @@
+"""Scantrust's code search tasks: the codes stream's whole job lifecycle (with the kit).
+
+``GET /api/v2/codes/download/?campaign=...&<filters>`` starts a background search and
+answers ``document.key``; ``GET /api/v2/documents/{key}`` reports its ``status`` (and
+``row_count``) until ``complete``; ``GET /api/v2/documents/{key}/get-download-link/``
+then gives a single-use link to the zipped CSV.
+
+Every window of every campaign is planned and created up front, then all are polled
+together (``JobOrchestrator``), so N campaigns take about as long as the slowest one.
+Task keys go to the journal and to the campaign's state (``pending_jobs``) before any
+polling: a run killed while waiting re-attaches to its tasks, and a task the API no
+longer knows (404) is started again.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import typing as t
+
+from singer_tap_kit.jobs import Job, JobApi, JobOrchestrator, JobRefusedError, JobStatus
+from singer_tap_kit.windows import TimeWindow, iso_utc, parse_instant, split_time
+from tap_scantrust.errors import CampaignError
+
+if t.TYPE_CHECKING:
+    from singer_tap_kit.jobs import Remember
+    from singer_tap_kit.journal import JobJournal
+    from tap_scantrust.client import ScantrustApi
+
+CREATE_PATH = "/api/v2/codes/download/"
+PENDING_JOBS = "pending_jobs"  # the campaign partition's state key for unfinished tasks
+# Every status word of a search document: the seed's "complete", the stand-in's others.
+STATUSES = {
+    "pending": JobStatus.PENDING,
+    "processing": JobStatus.RUNNING,
+    "complete": JobStatus.COMPLETED,
+    "failed": JobStatus.FAILED,
+}
+logger = logging.getLogger("tap-scantrust.jobs")
+
+
+def group_of(campaign_id: int) -> str:
+    return f"campaign {campaign_id}"
+
+
+class CodeSearchApi(JobApi):
+    kind = "code search task"
+    statuses = STATUSES
+
+    def __init__(self, api: ScantrustApi) -> None:
+        self.api = api
+
+    def create(self, job: Job) -> str:
+        try:
+            answer = self.api.get(CREATE_PATH, job.params) or {}
+        except CampaignError as exc:
+            raise JobRefusedError(f"the code search was refused ({exc})") from None
+        return str((answer.get("document") or {}).get("key") or "")
+
+    def poll(self, jobs: list[Job]) -> dict[str, t.Mapping[str, t.Any]]:
+        answers = {}
+        for job in jobs:
+            answer = self.api.get(f"/api/v2/documents/{job.id}", missing_ok=True)
+            if answer is not None:  # a 404: the API no longer knows the task
+                answers[str(job.id)] = answer
+        return answers
+
+    def word_of(self, answer: t.Mapping[str, t.Any]) -> str:
+        return str(answer.get("status", "")).lower()
+
+    def progress(self, job: Job) -> str:
+        rows = job.info.get("row_count")
+        return f"{rows:,} rows" if isinstance(rows, int) else ""
+
+    def download_link(self, job: Job) -> str:
+        """A fresh single-use link to the task's zip."""
+        answer = self.api.get(f"/api/v2/documents/{job.id}/get-download-link/") or {}
+        if not answer.get("link"):
+            raise CampaignError(f"{job.label}: no download link for document {job.id}")
+        return str(answer["link"])
+
+
+class CodeSearches:
+    """Plans every campaign's windows, resumes an earlier run's tasks, creates the rest."""
+
+    def __init__(
+        self,
+        api: ScantrustApi,
+        config: t.Mapping[str, t.Any],
+        *,
+        journal: JobJournal | None,
+        remember: Remember | None,
+        now: dt.datetime | None = None,
+    ) -> None:
+        self.config = config
+        self.now = now or dt.datetime.now(dt.UTC).replace(microsecond=0)
+        self.api = CodeSearchApi(api)
+        self.orchestrator = JobOrchestrator(
+            self.api,
+            poll_interval=float(config["poll_interval_seconds"]),
+            timeout=float(config["job_timeout_seconds"]),
+            journal=journal,
+            remember=remember,
+        )
+
+    def plan(self, campaign_id: int, bookmark: str | None, stored: list[dict[str, t.Any]]) -> None:
+        """Resume the campaign's unfinished tasks, then plan windows from where they end."""
+        group = group_of(campaign_id)
+        resumed = self.orchestrator.resume(group, self._resumable(campaign_id, bookmark, stored))
+        resumed_end = resumed[-1].window["end"] if resumed else None
+        for window in self._windows(bookmark, resumed_end):
+            self.orchestrator.add(group, window.as_dict(), self.params(campaign_id, window))
+
+    def start(self) -> None:
+        """Re-attach to resumed tasks and create every planned one."""
+        self.orchestrator.start()
+        created = sum(1 for jobs in self.orchestrator.groups.values() for job in jobs if job.id)
+        logger.info("%d code search task(s) under way; polling them together", created)
+
+    def params(self, campaign_id: int, window: TimeWindow) -> dict[str, t.Any]:
+        """The search's query: campaign, the configured filters under the current API
+        names, and the window as the ``updated_at`` range ``A,B`` (none when open)."""
+        params: dict[str, t.Any] = {"campaign": campaign_id}
+        if self.config.get("activation_status") is not None:
+            params["status"] = self.config["activation_status"]
+        if self.config.get("product_id") is not None:
+            params["products"] = self.config["product_id"]
+        for key, value in (self.config.get("scm_filters") or {}).items():
+            params[f"scm_{key}"] = value
+        if window.start is not None:
+            params["updated_at"] = f"{iso_utc(window.start)},{iso_utc(window.end)}"
+        return params
+
+    def _windows(self, bookmark: str | None, resumed_end: str | None) -> list[TimeWindow]:
+        step = dt.timedelta(days=float(self.config["window_days"]))
+        if resumed_end:  # carry on after the tasks being re-attached to, without overlap
+            start = parse_instant(resumed_end)
+            return split_time(start, self.now, step) if start < self.now else []
+        if bookmark:
+            lookback = dt.timedelta(days=float(self.config["lookback_days"]))
+            return split_time(parse_instant(bookmark) - lookback, self.now, step)
+        if self.config.get("start_date"):
+            return split_time(parse_instant(self.config["start_date"]), self.now, step)
+        return [TimeWindow(None, self.now)]  # first sync: every code, activated or not
+
+    def _resumable(
+        self, campaign_id: int, bookmark: str | None, stored: list[dict[str, t.Any]]
+    ) -> list[dict[str, t.Any]]:
+        """Stored tasks still worth re-attaching to: past the bookmark, same query."""
+        kept = []
+        for record in stored:
+            try:
+                window = TimeWindow.from_dict(record["window"])
+            except (KeyError, TypeError, ValueError):
+                continue
+            if bookmark and window.end <= parse_instant(bookmark):
+                continue  # emitted already (the run stopped before forgetting it)
+            if record.get("params") != self.params(campaign_id, window):
+                logger.info(
+                    "Campaign %s: not re-attaching to search task %s, the filters changed",
+                    campaign_id,
+                    record.get("id"),
+                )
+                continue
+            kept.append(record)
+        return kept
