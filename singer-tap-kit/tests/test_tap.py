@@ -98,9 +98,9 @@ def test_sigterm_writes_the_state_and_exits_143(api, tmp_path):
             break
     process.send_signal(signal.SIGTERM)
     out, err = process.communicate(timeout=30)
-    assert process.returncode == 143
+    assert process.returncode == 143, err
     assert "Stopped by SIGTERM" in err
-    assert '"STATE"' in out
+    assert '"STATE"' in out, (lines, out, err[-2000:])
 
 
 def test_a_misspelt_required_setting_is_named_too(api):
