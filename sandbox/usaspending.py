@@ -4,9 +4,10 @@
 ``ready`` then ``running`` for ``job_seconds``, then ``finished`` (or ``failed`` on
 demand); ``GET /api/v2/download/status/?file_name=`` reports it. The zip holds every
 file kind of the download with the real download's full header (plus one column newer
-than any tap), split into ``_1.csv``, ``_2.csv`` ... parts, each starting with a UTF-8
-byte-order mark, written like PostgreSQL ``COPY ... CSV HEADER``. Like the real service,
-each file is cut at the row cap silently: only ``/api/v2/download/count/`` tells.
+than any tap, empty on rows modified before its release), split into ``_1.csv``,
+``_2.csv`` ... parts, each starting with a UTF-8 byte-order mark, written like
+PostgreSQL ``COPY ... CSV HEADER``. Like the real service, each file is cut at the row
+cap silently: only ``/api/v2/download/count/`` tells.
 ``legacy=True`` answers with the 2017 design's words (queued, complete, does_not_exist,
 ``url``). Data is deterministic from the seed and spans 2024.
 """
@@ -54,6 +55,7 @@ SPAN_DAYS = 366
 COUNTS = {"contract_tx": 300, "assistance_tx": 200, "contract_sub": 40, "assistance_sub": 30}
 AGENCIES = ("Department of Defense", "Department of Energy", "Small Business Administration")
 NEW_COLUMN = "extra_column_from_api"  # a column newer than any tap: kept, logged once
+NEW_COLUMN_SINCE = dt.date(2024, 3, 1)  # its release: rows modified before leave it empty
 FILES = {
     "awards": ("Contracts_PrimeAwardSummaries", "Assistance_PrimeAwardSummaries"),
     "transactions": ("Contracts_PrimeTransactions", "Assistance_PrimeTransactions"),
@@ -102,6 +104,7 @@ class USAspendingApp(SandboxApp):
         self.fail_next_downloads = 0
         self.stall_after_downloads: int | None = None  # later downloads never finish
         self.forget_downloads = False  # status answers "unknown file" (404, does_not_exist)
+        self.running_word: str | None = None  # answered instead of ready/running (e.g. unknown)
         self.fail_message = "Download failed: the database statement timed out"
         self.jobs: dict[str, Job] = {}
         self.data = _generate(self.seed)
@@ -232,6 +235,7 @@ class USAspendingApp(SandboxApp):
                 if elapsed < self.job_seconds / 2
                 else ("queued" if self.legacy else "running")
             )
+            word = self.running_word or word
             answer = {"status": word, "file_name": job.file_name, "message": None}
             if self.legacy:
                 answer["url"] = ""  # the 2017 design: empty until the file is ready
@@ -324,7 +328,7 @@ def _fill(name: str, rng: random.Random, action: dt.date, modified: dt.date) -> 
 def _row(prefix: str, rng: random.Random, facts: dict[str, t.Any]) -> dict[str, t.Any]:
     action, modified = facts["_action"], facts["_modified"]
     row = {name: _fill(name, rng, action, modified) for name in _HEADERS[prefix]}
-    row[NEW_COLUMN] = "new in a later release"
+    row[NEW_COLUMN] = "new in a later release" if modified >= NEW_COLUMN_SINCE else ""
     row.update(facts)
     return row
 

@@ -1,13 +1,19 @@
-"""Errors shown to the user as one clear line (no traceback)."""
+"""Errors shown to the user as one clear line (no traceback), on the kit's kinds."""
+
+from singer_tap_kit.errors import CorruptFileError, TapError
 
 
-class USAspendingError(Exception):
-    """Base class: the tap logs the message and exits 1."""
+class USAspendingError(TapError):
+    """The API answered something the tap cannot go on from: the run stops."""
 
 
 class FilterError(USAspendingError):
     """The API refused the filters (400/422 with a detail)."""
 
 
-class DownloadError(USAspendingError):
-    """A download failed, timed out, or its file cannot be read."""
+class RowLimitError(USAspendingError):
+    """A single day holds more rows than one download file may: the filters must narrow."""
+
+
+class DownloadFileError(CorruptFileError):
+    """A download's zip lacks what its streams need: its download kind fails."""

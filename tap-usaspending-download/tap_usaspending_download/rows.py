@@ -7,24 +7,17 @@ cast once by a converter chosen per column from the header: memory stays flat.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import logging
-import re
 import typing as t
-import zipfile
-import zlib
 from decimal import Decimal
 from pathlib import Path
 
+from singer_tap_kit.readers import csv_records, zip_csv_members
 from tap_usaspending_download.columns import DATE, DATETIME, INT, MONEY, FileKind
-from tap_usaspending_download.errors import DownloadError
+from tap_usaspending_download.errors import DownloadFileError
 
 logger = logging.getLogger("tap-usaspending-download.rows")
-csv.field_size_limit(16 * 1024 * 1024)
-_PART = re.compile(r"_(\d+)\.csv$", re.IGNORECASE)
-_SHORT_OFFSET = re.compile(r"[+-]\d\d$")
 
 
 def _money(value: str) -> Decimal:
@@ -40,14 +33,17 @@ def _date(value: str) -> str:
 
 
 def _datetime(value: str) -> str:
-    # PostgreSQL writes "2024-03-01 12:00:00.123+00" style; make it ISO 8601.
-    text = value.replace(" ", "T", 1)
-    if len(text) == 10:
-        text += "T00:00:00"
-    elif _SHORT_OFFSET.search(text):
-        text += ":00"
-    dt.datetime.fromisoformat(text)
-    return text
+    """RFC 3339 in UTC, offset always written ("2024-03-01T12:00:00.123000+00:00").
+
+    The files carry PostgreSQL/Spark text: "2024-03-01 12:00:00.123+00", "+0530", or no
+    offset at all (a ``timestamp without time zone``, e.g. the subawards' SAM report
+    date). USAspending keeps and writes its timestamps in UTC (Django ``TIME_ZONE`` and
+    the Spark session zone are both UTC), so a value without an offset is read as UTC.
+    """
+    moment = dt.datetime.fromisoformat(value)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.UTC)
+    return moment.astimezone(dt.UTC).isoformat()
 
 
 CONVERTERS: dict[str, t.Callable[[str], t.Any]] = {
@@ -58,25 +54,11 @@ CONVERTERS: dict[str, t.Callable[[str], t.Any]] = {
 }
 
 
-def members_of(archive: zipfile.ZipFile, kind: FileKind) -> list[str]:
-    names = [n for n in archive.namelist() if kind.matches(n)]
-    return sorted(names, key=lambda n: (int(m.group(1)) if (m := _PART.search(n)) else 0, n))
-
-
 def read_rows(path: Path, kind: FileKind, reported: set[str]) -> t.Iterator[dict[str, t.Any]]:
     """Rows of every part of ``kind`` in the zip at ``path``."""
-    try:
-        archive = zipfile.ZipFile(path)
-    except (zipfile.BadZipFile, OSError) as exc:
-        raise DownloadError(f"The downloaded file is not a valid zip ({exc})") from exc
-    with archive:
-        for member in members_of(archive, kind):
-            try:
-                with archive.open(member) as raw:
-                    text = io.TextIOWrapper(raw, encoding="utf-8-sig", newline="")
-                    yield from _Reader(kind, member, reported).rows(csv.reader(text))
-            except (zipfile.BadZipFile, zlib.error, EOFError, UnicodeDecodeError) as exc:
-                raise DownloadError(f"{member} in the download is damaged ({exc})") from exc
+    for member, reader in zip_csv_members(path, kind.matches, "The download"):
+        header, records = csv_records(reader, member)
+        yield from _Reader(kind, member, reported).rows(header, records)
 
 
 class _Reader:
@@ -87,14 +69,13 @@ class _Reader:
         self.member = member
         self.reported = reported  # shared by the stream: each name is logged once a run
 
-    def rows(self, reader: t.Iterator[list[str]]) -> t.Iterator[dict[str, t.Any]]:
-        header = next(reader, None)
-        if header is None:
-            return
+    def rows(
+        self, header: list[str], records: t.Iterator[tuple[int, list[str]]]
+    ) -> t.Iterator[dict[str, t.Any]]:
         kind = self.kind
         missing = [k for k in kind.key if k not in header]
         if missing:
-            raise DownloadError(f"{self.member} lacks its key column(s) {missing}")
+            raise DownloadFileError(f"{self.member} lacks its key column(s) {missing}")
         self._report_unknown([c for c in header if c not in kind.columns])
         # Precompiled per column: one lookup per file, not per value. Text columns (most
         # of them) are copied in one comprehension; only typed ones go through a converter.
@@ -107,14 +88,11 @@ class _Reader:
             elif name in kind.columns:
                 text.append((i, name))
         extra = [(i, name) for i, name in enumerate(header) if name not in kind.columns]
-        width = len(header)
-        for line, row in enumerate(reader, start=2):
-            if len(row) != width:
-                raise DownloadError(
-                    f"{self.member}: record {line} has {len(row)} fields, the header {width}"
-                )
+        for _line, row in records:
             record: dict[str, t.Any] = {name: row[i] or None for i, name in text}
-            kept: dict[str, str | None] = {name: row[i] or None for i, name in extra}
+            # An empty cell is no value: never kept, so _extra stays true to its schema
+            # (string values) and is left out when a row has nothing extra.
+            kept: dict[str, str] = {name: row[i] for i, name in extra if row[i]}
             for i, name, convert in plan:
                 value = row[i]
                 if not value:

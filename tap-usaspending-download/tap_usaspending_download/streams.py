@@ -1,4 +1,4 @@
-"""One stream per file kind of a USAspending download."""
+"""One stream per file kind of a USAspending download (rows from the kit's job flow)."""
 
 from __future__ import annotations
 
@@ -8,13 +8,15 @@ import typing as t
 from singer_sdk import Stream
 from singer_sdk import typing as th
 
+from singer_tap_kit.sdk_overrides import FastSync
+from singer_tap_kit.streams import JobStream, extra_property
 from tap_usaspending_download.columns import DATE, DATETIME, INT, KINDS, MONEY, FileKind
-from tap_usaspending_download.downloads import split
 from tap_usaspending_download.rows import read_rows
-from tap_usaspending_download.speed import CONFORMANCE, FastRecordMessages
 
 if t.TYPE_CHECKING:
     from singer_sdk.helpers.types import Context
+
+    from singer_tap_kit.jobs import Job
 
 _TYPES = {MONEY: th.NumberType, DATE: th.DateType, DATETIME: th.DateTimeType, INT: th.IntegerType}
 
@@ -33,18 +35,17 @@ def schema_of(kind: FileKind) -> dict[str, t.Any]:
         )
     )
     properties.append(
-        th.Property(
-            "_extra",
-            th.ObjectType(additional_properties=th.StringType),
-            description="Columns of the file this schema does not declare (new in the API), "
-            "and any value that could not be read as its column's type, as the file's text.",
+        extra_property(
+            "Columns of the file this schema does not declare (new in the API), "
+            "and any value that could not be read as its column's type, as the file's text. "
+            "Empty cells are left out; a row with nothing extra has no _extra.",
+            th.StringType,
         )
     )
     return th.PropertiesList(*properties).to_dict()
 
 
-class DownloadFileStream(FastRecordMessages, Stream):
-    TYPE_CONFORMANCE_LEVEL = CONFORMANCE  # rows are typed by the tap already
+class DownloadFileStream(JobStream, FastSync, Stream):
     kind: FileKind
     replication_key = "time_period_end"
     is_sorted = False  # bookmarks move per window, once the window was emitted in full
@@ -53,36 +54,34 @@ class DownloadFileStream(FastRecordMessages, Stream):
         super().__init__(*args, **kwargs)
         self._reported: set[str] = set()
 
+    @property
+    def bookmark(self) -> str | None:
+        """The last day this stream emitted in full (None before its first sync)."""
+        return self.stream_state.get("replication_key_value")
+
+    def first_day(self) -> dt.date:
+        """The first day still to read: the bookmark's (read again), else start_date."""
+        return dt.date.fromisoformat(str(self.bookmark or self.config["start_date"])[:10])
+
     def get_records(self, context: Context | None) -> t.Iterable[dict[str, t.Any]]:
-        manager, download, levels = self._tap.manager, self._tap.download_of(self), self._tap.levels
-        for window in self.windows():
-            for part in manager.fitting(window, levels):
-                path = manager.zip_for(download, part)
-                end = part.end.isoformat()
-                for row in read_rows(path, self.kind, self._reported):
-                    row["time_period_end"] = end
-                    yield row
-                self._tap.consumed(self, part)
-            self._window_done(window)
-
-    def windows(self) -> list:
-        bookmark = self.stream_state.get("replication_key_value")
-        start = (
-            dt.date.fromisoformat(bookmark[:10])
-            if bookmark
-            else dt.date.fromisoformat(str(self.config["start_date"])[:10])
+        downloads = self._tap.downloads  # every download of the run, created up front
+        first_day, bookmark = self.first_day().isoformat(), self.bookmark or ""
+        yield from self.job_rows(
+            downloads.orchestrator,
+            self._tap.download_of(self),
+            self.stream_state,
+            lambda job: self._rows_of(job) if job.window["end"] >= first_day else iter(()),
+            # Its kind may start earlier for another stream: never move this one back.
+            bookmark_of=lambda job: max(job.window["end"], bookmark),
+            on_done=downloads.done,
         )
-        return split(start, self._tap.run_date, int(self.config["window_days"]))
 
-    def _increment_stream_state(self, latest_record: dict, *, context: t.Any = None) -> None:
-        """No per-record bookkeeping: the bookmark moves once per finished window."""
-
-    def _window_done(self, window: t.Any) -> None:
-        state = self.stream_state
-        state.pop("progress_markers", None)  # the bookmark is the window, not a row value
-        state["replication_key"] = self.replication_key
-        state["replication_key_value"] = window.end.isoformat()
-        self._write_state_message()
+    def _rows_of(self, job: Job) -> t.Iterator[dict[str, t.Any]]:
+        end = job.window["end"]
+        path = self._tap.downloads.zip_of(job)
+        for row in read_rows(path, self.kind, self._reported):
+            row["time_period_end"] = end
+            yield row
 
 
 def stream_class(kind: FileKind) -> type[DownloadFileStream]:

@@ -3,28 +3,31 @@
 from __future__ import annotations
 
 import datetime as dt
-import sys
+import json
+import shutil
+import tempfile
 import typing as t
-from collections import Counter
 from functools import cached_property
+from pathlib import Path
 
-from singer_sdk import Tap
 from singer_sdk import typing as th
 from singer_sdk.exceptions import ConfigValidationError
 
-from tap_usaspending_download.client import USAspendingClient
+from singer_tap_kit.http import MAX_RETRY_WAIT_SETTING
+from singer_tap_kit.journal import JobJournal, default_journal_path
+from singer_tap_kit.tap import KitTap
+from tap_usaspending_download.client import USAspendingApi
 from tap_usaspending_download.columns import FileKind, downloads_for
-from tap_usaspending_download.downloads import DownloadManager, Window
-from tap_usaspending_download.errors import USAspendingError
-from tap_usaspending_download.speed import WRITER
+from tap_usaspending_download.jobs import PENDING, Downloads
 from tap_usaspending_download.streams import STREAM_TYPES, DownloadFileStream
 
 
-class TapUSAspendingDownload(Tap):
+class TapUSAspendingDownload(KitTap):
     """Extracts award summaries, transactions and subawards from USAspending downloads."""
 
     name = "tap-usaspending-download"
-    message_writer_class = WRITER
+    service_name = "USAspending"
+    partition_noun = "download"
 
     config_jsonschema = th.PropertiesList(
         th.Property(
@@ -91,11 +94,20 @@ class TapUSAspendingDownload(Tap):
             title="Download attempts",
             description="How many times a failed download is requested.",
         ),
+        th.Property(
+            "journal_path",
+            th.StringType,
+            title="Job journal path",
+            description="File keeping the file names of unfinished downloads, so a run "
+            "that was stopped re-attaches to them. Default: ~/.cache/tap-usaspending-download/"
+            "journal-<hash of api_url, filters and date_type>.json.",
+        ),
+        MAX_RETRY_WAIT_SETTING,
     ).to_dict()
 
-    def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
-        super().__init__(*args, **kwargs)
-        if "time_period" in (self.config.get("filters") or {}):  # before any request
+    def check_settings(self) -> None:
+        """Refuse settings that cannot work, before any request."""
+        if "time_period" in (self.config.get("filters") or {}):
             raise ConfigValidationError(
                 "Invalid configuration",
                 errors=[
@@ -112,9 +124,13 @@ class TapUSAspendingDownload(Tap):
         return dt.datetime.now(dt.UTC).date()
 
     @cached_property
-    def selected_kinds(self) -> list[FileKind]:
+    def file_streams(self) -> list[DownloadFileStream]:
         streams = self.streams.values()
-        return [s.kind for s in streams if isinstance(s, DownloadFileStream) and s.selected]
+        return [s for s in streams if isinstance(s, DownloadFileStream) and s.selected]
+
+    @cached_property
+    def selected_kinds(self) -> list[FileKind]:
+        return [stream.kind for stream in self.file_streams]
 
     @cached_property
     def _download_of(self) -> dict[str, str]:
@@ -140,47 +156,74 @@ class TapUSAspendingDownload(Tap):
         return columns + keys
 
     @cached_property
-    def manager(self) -> DownloadManager:
-        return DownloadManager(
-            USAspendingClient(self.config["api_url"]),
-            filters=dict(self.config.get("filters") or {}),
-            date_type=self.config["date_type"],
+    def journal(self) -> JobJournal:
+        path = self.config.get("journal_path")
+        if path:
+            return JobJournal(path)
+        # One journal per host and query, so runs with other filters never share one.
+        query = json.dumps([self.config.get("filters"), self.config["date_type"]], sort_keys=True)
+        return JobJournal(default_journal_path(self.name, self.config["api_url"], query))
+
+    @cached_property
+    def workdir(self) -> Path:
+        return Path(tempfile.mkdtemp(prefix="tap-usaspending-"))
+
+    @cached_property
+    def downloads(self) -> Downloads:
+        """Every download of the run, resumed or created up front (on first use)."""
+        downloads = Downloads(
+            USAspendingApi(self.config["api_url"], self.retry_policy),
+            self.config,
+            levels=self.levels,
             columns=self.request_columns(),
-            poll_interval=float(self.config["poll_interval_seconds"]),
-            timeout=float(self.config["job_timeout_seconds"]),
-            attempts=int(self.config["download_attempts"]),
+            run_date=self.run_date,
+            workdir=self.workdir,
+            journal=self.journal,
+            remember=self._remember,
         )
+        stored = self.journal.read()
+        readers: dict[str, list[DownloadFileStream]] = {}
+        for stream in self.file_streams:
+            readers.setdefault(self.download_of(stream), []).append(stream)
+        for group, streams in readers.items():
+            downloads.readers[group] = len(streams)
+            bookmarks = [stream.bookmark for stream in streams]
+            covered = None if None in bookmarks else min(t.cast(list[str], bookmarks))
+            from_state = next(
+                (s.stream_state[PENDING] for s in streams if PENDING in s.stream_state), []
+            )
+            downloads.plan(
+                group,
+                min(stream.first_day() for stream in streams),
+                covered,
+                stored.get(group) or from_state,
+            )
+        downloads.start()
+        self.file_streams[0].write_state_now()  # the file names, before any polling
+        return downloads
 
-    @cached_property
-    def _readers(self) -> Counter:
-        """How many selected streams read each download's zip."""
-        return Counter(self._download_of.values())
-
-    def consumed(self, stream: DownloadFileStream, part: Window) -> None:
-        """Drop a zip from disk once every selected stream of its kind read it."""
-        download = self.download_of(stream)
-        self._consumed[(download, part)] += 1
-        if self._consumed[(download, part)] >= self._readers[download]:
-            self.manager.release(download, part)
-
-    @cached_property
-    def _consumed(self) -> Counter:
-        return Counter()
+    def _remember(self, group: str, records: list[dict[str, t.Any]]) -> None:
+        """Keep a download kind's unfinished file names in its streams' state; written
+        at once when a new one appears mid-run (at start, once for all)."""
+        new = False
+        for stream in self.file_streams:
+            if self.download_of(stream) != group:
+                continue
+            before = {r.get("id") for r in stream.stream_state.get(PENDING) or []}
+            new = new or bool({r["id"] for r in records} - before)
+            if records:
+                stream.stream_state[PENDING] = records
+            else:
+                stream.stream_state.pop(PENDING, None)
+        if new and "downloads" in self.__dict__:
+            self.file_streams[0].write_state_now()
 
     def sync_all(self) -> None:
         try:
             super().sync_all()
         finally:
-            if "manager" in self.__dict__:
-                self.manager.cleanup()
-
-    @classmethod
-    def invoke(cls, *args: t.Any, **kwargs: t.Any) -> None:
-        try:
-            super().invoke(*args, **kwargs)
-        except USAspendingError as exc:
-            cls.logger.error("%s", exc)
-            sys.exit(1)
+            if "workdir" in self.__dict__:
+                shutil.rmtree(self.workdir, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -11,5 +11,10 @@ def usa(serve):
 
 
 @pytest.fixture
-def config(usa):
-    return {**usa.app.demo_config(), "poll_interval_seconds": 0.05, "window_days": 400}
+def config(usa, tmp_path):
+    return {
+        **usa.app.demo_config(),
+        "poll_interval_seconds": 0.05,
+        "window_days": 400,
+        "journal_path": str(tmp_path / "journal.json"),  # never the user's default one
+    }

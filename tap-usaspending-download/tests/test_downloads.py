@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import tempfile
 
 import pytest
 from singer_sdk.testing import get_tap_test_class
@@ -10,13 +12,19 @@ from tap_usaspending_download.tap import TapUSAspendingDownload
 
 from sandbox.core import start
 from sandbox.usaspending import USAspendingApp
-from tests.singer_run import run_tap
+from tests.fixtures import stop_promptly
+from tests.singer_run import executable, run_tap
 
 TAP = "tap-usaspending-download"
 _SERVER = start(USAspendingApp(job_seconds=0.1))
 TestTapUSAspendingDownload = get_tap_test_class(
     tap_class=TapUSAspendingDownload,
-    config={**_SERVER.app.demo_config(), "poll_interval_seconds": 0.05, "window_days": 400},
+    config={
+        **_SERVER.app.demo_config(),
+        "poll_interval_seconds": 0.05,
+        "window_days": 400,
+        "journal_path": f"{tempfile.mkdtemp()}/journal.json",
+    },
 )
 
 
@@ -37,28 +45,55 @@ def select(catalog, *streams):
     return catalog
 
 
-@pytest.fixture
-def catalog(config, tmp_path):
-    import subprocess
-
-    from tests.singer_run import executable
-
-    (tmp_path / "c.json").write_text(json.dumps(config))
-    discovered = subprocess.run(
-        [executable(TAP), "--config", str(tmp_path / "c.json"), "--discover"],
+@pytest.fixture(scope="module")
+def discovered(tmp_path_factory):
+    path = tmp_path_factory.mktemp("discover") / "c.json"
+    path.write_text(json.dumps({"start_date": "2024-01-01"}))
+    found = subprocess.run(
+        [executable(TAP), "--config", str(path), "--discover"],
         capture_output=True,
         text=True,
         check=True,
     )
-    return json.loads(discovered.stdout)
+    return found.stdout
+
+
+@pytest.fixture
+def catalog(discovered):
+    return json.loads(discovered)  # a fresh copy for each test to select from
+
+
+@pytest.fixture(scope="module")
+def full_sync(tmp_path_factory):
+    """One sync of every stream (default settings), shared by the tests reading it."""
+    server = start(USAspendingApp(job_seconds=0.2))
+    journal = tmp_path_factory.mktemp("journal") / "journal.json"
+    config = {
+        **server.app.demo_config(),
+        "poll_interval_seconds": 0.05,
+        "window_days": 400,
+        "journal_path": str(journal),
+    }
+    yield server, run_tap(TAP, config)
+    stop_promptly([server])
+
+
+def fast(app, tmp_path, **settings):
+    """The stand-in's config with short polls and a journal of the test's own."""
+    return {
+        **app.demo_config(),
+        "poll_interval_seconds": 0.05,
+        "journal_path": str(tmp_path / "journal.json"),
+        **settings,
+    }
 
 
 def bodies(app, pattern):
     return [json.loads(r.body) for r in app.requests_to(pattern)]
 
 
-def test_exact_counts_per_stream(usa, config):
-    run = run_tap(TAP, config)
+def test_exact_counts_per_stream(full_sync):
+    usa, run = full_sync
     assert run.returncode == 0, run.stderr
     counts = run.counts
     assert counts["contracts_prime_transactions"] == 300
@@ -82,18 +117,22 @@ def test_exact_counts_per_stream(usa, config):
     } == expected_awards(usa.app, "assistance_award_unique_key")
 
 
-def test_types_bom_and_unknown_columns(usa, config):
-    run = run_tap(TAP, config)
+def test_types_bom_and_unknown_columns(full_sync):
+    _, run = full_sync
     row = run.records["contracts_prime_transactions"][0]
     assert not row["contract_transaction_unique_key"].startswith("\ufeff")
     assert isinstance(row["federal_action_obligation"], int | float)
     assert isinstance(row["action_date_fiscal_year"], int)
     assert isinstance(row["transaction_number"], str)  # ids and codes stay strings
     assert isinstance(row["award_type_code"], str)
-    assert row["_extra"] == {"extra_column_from_api": "new in a later release"}
+    # The column newer than the tap is kept; rows where it is empty carry no _extra at all.
+    extras = [r.get("_extra") for r in run.records["contracts_prime_transactions"]]
+    assert extras.count({"extra_column_from_api": "new in a later release"}) == 253
+    assert extras.count(None) == 300 - 253
     assert row["last_modified_date"].endswith("+00:00")
     sub = run.records["contracts_subawards"][0]
-    assert sub["subaward_sam_report_last_modified_date"].endswith("T08:00:00.125")
+    # No offset in the file (timestamp without time zone): read as UTC, written with one.
+    assert sub["subaward_sam_report_last_modified_date"].endswith("T08:00:00.125000+00:00")
     # Each stream names the new column once, however many windows and files it read.
     for stream in run.counts:
         assert run.stderr.count(f"{stream}: the file has columns this tap's schema lacks") == 1
@@ -112,10 +151,10 @@ def test_types_bom_and_unknown_columns(usa, config):
     ]
 
 
-def test_multi_part_files_are_all_read(serve):
+def test_multi_part_files_are_all_read(serve, tmp_path):
     app = serve(USAspendingApp(job_seconds=0.1, rows_per_file=20)).app
     # One window for everything: 300 contract transactions in parts of 20.
-    run = run_tap(TAP, {**app.demo_config(), "poll_interval_seconds": 0.05, "window_days": 5000})
+    run = run_tap(TAP, fast(app, tmp_path, window_days=5000))
     assert run.counts["contracts_prime_transactions"] == 300
     parts = [
         n for job in app.jobs.values() for n in job.files if "Contracts_PrimeTransactions" in n
@@ -140,9 +179,9 @@ def test_incremental_second_run_starts_at_the_bookmark(usa, config):
     assert second.counts.get("contracts_prime_transactions", 0) == 0
 
 
-def test_window_over_the_cap_is_bisected_until_it_fits(serve):
+def test_window_over_the_cap_is_bisected_until_it_fits(serve, tmp_path):
     app = serve(USAspendingApp(job_seconds=0.05, row_cap=120)).app
-    config = {**app.demo_config(), "poll_interval_seconds": 0.05, "window_days": 400}
+    config = fast(app, tmp_path, window_days=400)
     run = run_tap(TAP, config)
     assert run.returncode == 0, run.stderr
     assert run.counts["contracts_prime_transactions"] == 300
@@ -153,9 +192,9 @@ def test_window_over_the_cap_is_bisected_until_it_fits(serve):
     assert len(app.requests_to(r"/download/count/")) > 5
 
 
-def test_single_day_over_the_cap_is_named(serve):
+def test_single_day_over_the_cap_is_named(serve, tmp_path):
     app = serve(USAspendingApp(job_seconds=0.05, row_cap=0)).app
-    run = run_tap(TAP, {**app.demo_config(), "poll_interval_seconds": 0.05})
+    run = run_tap(TAP, fast(app, tmp_path))
     assert run.returncode == 1
     assert "alone holds" in run.stderr and "over the download limit of 0" in run.stderr
     assert "Traceback" not in run.stderr
@@ -191,16 +230,16 @@ def test_subawards_ride_along_with_transactions(usa, config, catalog):
     assert levels == {"transactions", "subawards"}
 
 
-def test_subawards_come_once_when_both_downloads_are_made(usa, config):
-    run = run_tap(TAP, config)
+def test_subawards_come_once_when_both_downloads_are_made(full_sync):
+    usa, run = full_sync
     assert run.counts["contracts_subawards"] == 40  # the transactions zip carries them too
     windows = len(usa.app.requests_to(r"/download/awards/"))
     assert windows == len(usa.app.requests_to(r"/download/transactions/")) > 1
 
 
-def test_window_over_the_cap_for_subawards_is_bisected(serve):
+def test_window_over_the_cap_for_subawards_is_bisected(serve, tmp_path):
     app = serve(USAspendingApp(job_seconds=0.05, row_cap=35)).app
-    config = {**app.demo_config(), "poll_interval_seconds": 0.05, "window_days": 400}
+    config = fast(app, tmp_path, window_days=400)
     run = run_tap(TAP, config)
     assert run.returncode == 0, run.stderr
     assert run.counts["contracts_subawards"] == 40
@@ -248,58 +287,61 @@ def test_failed_download_is_requested_again(usa, config, catalog):
     run = run_tap(TAP, config, catalog=select(catalog, "contracts_prime_transactions"))
     assert run.returncode == 0, run.stderr
     assert run.counts["contracts_prime_transactions"] == 300
-    assert (
-        "failed (Download failed: the database statement timed out); requesting it again"
-        in run.stderr
-    )
+    assert "ended 'failed'; creating it again" in run.stderr
     windows = len(usa.app.requests_to(r"/download/count/"))  # one count per window here
     assert len(usa.app.requests_to(r"/download/transactions/")) == windows + 1
 
 
-def test_download_failing_every_time_quotes_the_message(usa, config):
+def test_download_failing_every_time_quotes_the_message(usa, config, catalog):
     usa.app.fail_next_downloads = 99
-    run = run_tap(TAP, {**config, "download_attempts": 2})
+    config = {**config, "download_attempts": 2, "window_days": 5000}  # one download
+    run = run_tap(TAP, config, catalog=select(catalog, "contracts_prime_transactions"))
     assert run.returncode == 1
-    assert "failed 2 times: Download failed: the database statement timed out" in run.stderr
+    assert (
+        "ended 'failed' (Download failed: the database statement timed out); tried 2 time(s)"
+        in run.stderr
+    )
     assert len(usa.app.requests_to(r"/download/(awards|transactions)/")) == 2
     assert "Traceback" not in run.stderr
 
 
-def test_seed_vocabulary_still_works(serve):
+def test_seed_vocabulary_still_works(serve, tmp_path):
     # queued / complete and the file in `url` (no file_url at all), as the 2017 design says.
     app = serve(USAspendingApp(job_seconds=0.2, legacy=True)).app
-    run = run_tap(TAP, {**app.demo_config(), "poll_interval_seconds": 0.05})
+    run = run_tap(TAP, fast(app, tmp_path))
     assert run.returncode == 0, run.stderr
     assert run.counts["assistance_prime_transactions"] == 200
     assert run.counts["contracts_subawards"] == 40
 
 
 @pytest.mark.parametrize("legacy", [True, False])
-def test_unknown_download_is_a_clear_error(serve, legacy):
+def test_a_download_the_api_does_not_know_is_requested_again(serve, tmp_path, legacy):
     app = serve(USAspendingApp(job_seconds=0.05, legacy=legacy)).app
     app.forget_downloads = True  # does_not_exist (2017 words) or 404 (today)
-    run = run_tap(TAP, {**app.demo_config(), "poll_interval_seconds": 0.05})
+    run = run_tap(TAP, fast(app, tmp_path, window_days=5000))  # one download of each kind
     assert run.returncode == 1
-    expected = "does not know the download" if legacy else "HTTP 404 for /api/v2/download/status/"
-    assert expected in run.stderr
+    assert run.stderr.count("is no longer known to the API; creating it again") == 2 * 2
+    assert "is no longer known to the API; tried 3 time(s)" in run.stderr
+    assert len(app.requests_to(r"/download/awards/")) == 3  # download_attempts
+    assert len(app.requests_to(r"/download/transactions/")) == 3
     assert "Traceback" not in run.stderr
 
 
-def test_timeout_is_a_clear_error_and_keeps_the_bookmark(serve):
+def test_timeout_is_a_clear_error_and_keeps_the_bookmark(serve, tmp_path):
     app = serve(USAspendingApp(job_seconds=30)).app
-    config = {**app.demo_config(), "poll_interval_seconds": 0.1, "job_timeout_seconds": 0.5}
+    config = fast(app, tmp_path, poll_interval_seconds=0.1, job_timeout_seconds=0.5)
     run = run_tap(TAP, config)
     assert run.returncode == 1
-    assert "was still 'ready' after job_timeout_seconds=0.5" in run.stderr
-    assert "the bookmark was not moved" in run.stderr
+    assert "did not finish within 0.5 s (last status 'ready')" in run.stderr
+    assert "the failed ones keep their bookmarks" in run.stderr
     bookmarks = (run.last_state or {}).get("bookmarks", {})
     assert all("replication_key_value" not in b for b in bookmarks.values())
 
 
-def test_timeout_mid_sync_keeps_the_finished_windows_only(serve, catalog):
+def test_timeout_mid_sync_keeps_the_finished_windows_only(serve, catalog, tmp_path):
     app = serve(USAspendingApp(job_seconds=0.05)).app
     app.stall_after_downloads = 2
-    config = {**app.demo_config(), "poll_interval_seconds": 0.05, "job_timeout_seconds": 0.5}
+    config = fast(app, tmp_path, job_timeout_seconds=0.5)
     run = run_tap(TAP, config, catalog=select(catalog, "contracts_prime_transactions"))
     assert run.returncode == 1
     # Windows of 120 days from 2024-01-01: two finished, the third timed out.
@@ -355,10 +397,12 @@ def test_server_errors_and_dropped_connections_are_retried(usa, config, catalog)
     usa.app.faults.status(r"/files/", 503, times=1)
     usa.app.faults.drop(r"/files/", times=1)  # cut mid-zip
     usa.app.faults.drop(r"/download/status/", times=1)
+    config = {**config, "max_retry_wait_seconds": 0.1}  # no real waiting between tries
     run = run_tap(TAP, config, catalog=select(catalog, "contracts_prime_transactions"))
     assert run.returncode == 0, run.stderr
     assert run.counts["contracts_prime_transactions"] == 300
     assert usa.app.faults.pending() == 0
     windows = len(usa.app.requests_to(r"/download/count/")) - 2  # two counts answered 503
     assert len(usa.app.requests_to(r"/files/")) == windows + 2  # two files fetched again
-    assert "download broke" in run.stderr
+    assert run.stderr.count(": download failed (attempt ") == 2
+    assert run.stderr.count("USAspending: POST /api/v2/download/count/ got HTTP 503") == 2

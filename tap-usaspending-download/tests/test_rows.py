@@ -17,8 +17,9 @@ from tap_usaspending_download.columns import (
     column_type,
     downloads_for,
 )
-from tap_usaspending_download.errors import DownloadError
 from tap_usaspending_download.rows import read_rows
+
+from singer_tap_kit.errors import CorruptFileError
 
 TX = KIND_BY_STREAM["contracts_prime_transactions"]
 
@@ -108,15 +109,15 @@ def test_unreadable_values_are_kept_as_text_and_logged_once(tmp_path, caplog):
     assert rows[0]["federal_action_obligation"] is None
     assert rows[0]["action_date"] is None
     assert rows[0]["action_date_fiscal_year"] is None
-    assert rows[0]["last_modified_date"] == "2024-03-01T12:00:00.5+00:00"
+    assert rows[0]["last_modified_date"] == "2024-03-01T12:00:00.500000+00:00"
     assert rows[0]["_extra"] == {
         "brand_new": "x",
         "federal_action_obligation": "N/A",
         "action_date": "2024-13-45",
         "action_date_fiscal_year": "FY24",
     }
-    assert rows[1]["_extra"] == {"brand_new": None, "federal_action_obligation": "NaN"}
-    assert rows[1]["last_modified_date"] == "2024-03-01T00:00:00"
+    assert rows[1]["_extra"] == {"federal_action_obligation": "NaN"}  # empty cells: no value
+    assert rows[1]["last_modified_date"] == "2024-03-01T00:00:00+00:00"
     assert rows[2] == {
         "contract_transaction_unique_key": "K3",
         "federal_action_obligation": Decimal("-12.5"),
@@ -130,14 +131,46 @@ def test_unreadable_values_are_kept_as_text_and_logged_once(tmp_path, caplog):
     assert sum("brand_new" in m for m in messages) == 1
 
 
+@pytest.mark.parametrize(
+    ("text", "emitted"),
+    [
+        ("2024-03-01 12:00:00.123456+00", "2024-03-01T12:00:00.123456+00:00"),
+        ("2024-03-01 12:00:00+05:30", "2024-03-01T06:30:00+00:00"),
+        ("2024-03-01 12:00:00+0530", "2024-03-01T06:30:00+00:00"),  # Spark's [x] pattern
+        ("2024-03-01 12:00:00-04", "2024-03-01T16:00:00+00:00"),
+        ("2024-08-25 06:00:30", "2024-08-25T06:00:30+00:00"),  # no offset: UTC
+        ("2024-08-25T06:00:30.125", "2024-08-25T06:00:30.125000+00:00"),
+        ("2024-08-25", "2024-08-25T00:00:00+00:00"),
+    ],
+)
+def test_date_times_are_rfc3339_in_utc(tmp_path, text, emitted):
+    csv_text = f"contract_transaction_unique_key,last_modified_date\nK1,{text}\n"
+    path = write_zip(tmp_path / "d.zip", {"Contracts_PrimeTransactions_x_1.csv": csv_text})
+    [row] = read_rows(path, TX, set())
+    assert row == {"contract_transaction_unique_key": "K1", "last_modified_date": emitted}
+
+
+def test_a_row_whose_unknown_columns_are_empty_has_no_extra(tmp_path):
+    text = "contract_transaction_unique_key,brand_new,newer\nK1,,\nK2,,z\n"
+    path = write_zip(tmp_path / "d.zip", {"Contracts_PrimeTransactions_x_1.csv": text})
+    rows = list(read_rows(path, TX, set()))
+    assert rows == [
+        {"contract_transaction_unique_key": "K1"},
+        {"contract_transaction_unique_key": "K2", "_extra": {"newer": "z"}},
+    ]
+
+
 def test_a_file_without_its_key_column_is_an_error(tmp_path):
     path = write_zip(tmp_path / "d.zip", {"Contracts_PrimeTransactions_x_1.csv": "a,b\n1,2\n"})
-    with pytest.raises(DownloadError, match="lacks its key column"):
+    with pytest.raises(CorruptFileError, match="lacks its key column"):
         list(read_rows(path, TX, set()))
 
 
 def test_a_ragged_row_is_an_error_naming_the_file(tmp_path):
     text = "contract_transaction_unique_key,naics_code\nK1,1\nK2\n"
     path = write_zip(tmp_path / "d.zip", {"Contracts_PrimeTransactions_x_1.csv": text})
-    with pytest.raises(DownloadError, match=r"Contracts_PrimeTransactions_x_1\.csv: record 3"):
+    with pytest.raises(
+        CorruptFileError,
+        match=r"Contracts_PrimeTransactions_x_1\.csv: CSV record 3 has 1 fields, the header 2",
+    ):
         list(read_rows(path, TX, set()))
