@@ -9,3 +9,8 @@ def pytest_addoption(parser):
         action="store_true",
         help="rewrite tests/catalogs/*.json from the current discovery output",
     )
+    parser.addoption(
+        "--update-golden",
+        action="store_true",
+        help="rewrite tests/golden/outputs.json from the current sandbox output",
+    )

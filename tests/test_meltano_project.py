@@ -8,6 +8,7 @@ its whole configuration from the environment through ``meltano config list``.
 
 from __future__ import annotations
 
+import functools
 import json
 import subprocess
 import sys
@@ -27,19 +28,31 @@ def _extractor(path: Path) -> dict:
     return plugin
 
 
-def _declared(tap: str) -> dict:
-    """The tap's own settings and capabilities, read in a fresh interpreter: in this one,
+@functools.cache
+def _declared_by_every_tap() -> dict[str, dict]:
+    """Each tap's own settings and capabilities, read in one fresh interpreter: in this one,
     the SDK suites collected beside this test have appended the SDK's built-in settings
     to the Tap classes."""
-    (script,) = [e for e in entry_points(group="console_scripts") if e.name == tap]
-    module, _, attribute = script.value.partition(":")
+    classes = {}
+    for plugin_file in PLUGIN_FILES:
+        tap = _extractor(plugin_file)["name"]
+        (script,) = [e for e in entry_points(group="console_scripts") if e.name == tap]
+        module, _, attribute = script.value.partition(":")
+        classes[tap] = (module, attribute.split(".")[0])
     code = (
-        f"import json; from {module} import {attribute.split('.')[0]} as tap; "
-        "print(json.dumps({'settings': tap.config_jsonschema['properties'], "
-        "'capabilities': [str(c) for c in tap.capabilities]}))"
+        "import importlib, json, sys\n"
+        "out = {}\n"
+        "for tap, (module, name) in json.loads(sys.argv[1]).items():\n"
+        "    cls = getattr(importlib.import_module(module), name)\n"
+        "    out[tap] = {'settings': cls.config_jsonschema['properties'],\n"
+        "                'capabilities': [str(c) for c in cls.capabilities]}\n"
+        "print(json.dumps(out))\n"
     )
     completed = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+        [sys.executable, "-c", code, json.dumps(classes)],
+        capture_output=True,
+        text=True,
+        check=True,
     )
     return json.loads(completed.stdout)
 
@@ -47,9 +60,13 @@ def _declared(tap: str) -> dict:
 @pytest.mark.parametrize("path", PLUGIN_FILES, ids=lambda p: p.name.split(".")[0])
 def test_plugin_settings_match_the_tap(path):
     plugin = _extractor(path)
-    tap = _declared(plugin["name"])
+    tap = _declared_by_every_tap()[plugin["name"]]
     declared = {s["name"]: s for s in plugin["settings"]}
     properties = tap["settings"]
+    # The SDK's own batch_config (capability "batch") is declared too, so Meltano passes
+    # TAP_X_BATCH_CONFIG on to the tap: it is how a run switches to BATCH files.
+    assert declared.pop("batch_config")["kind"] == "object"
+    assert "batch" in plugin["capabilities"]
     assert sorted(declared) == sorted(properties), "meltano settings differ from the tap's"
     for name, spec in properties.items():
         setting = declared[name]
@@ -58,7 +75,10 @@ def test_plugin_settings_match_the_tap(path):
         assert bool(setting.get("sensitive")) == bool(spec.get("secret")), name
         assert "kind" in setting and setting["kind"] != "password", name
     assert plugin["namespace"] == plugin["name"].replace("-", "_")
-    assert plugin["pip_url"] == f"-e ./{plugin['name']}"
+    # Editable installs from this repository only, the tap's own folder last.
+    words = plugin["pip_url"].split()
+    assert words[0::2] == ["-e"] * (len(words) // 2) and len(words) % 2 == 0, words
+    assert words[-1] == f"./{plugin['name']}"
     assert plugin["executable"] == plugin["name"]
     assert set(plugin["capabilities"]) >= {"about", "catalog", "discover", "state"}
     assert set(plugin["capabilities"]) <= set(tap["capabilities"]) | {"discover"}
@@ -72,6 +92,7 @@ def test_project_uses_no_deprecated_keys():
     assert "kind: password" not in text
 
 
+@pytest.mark.e2e  # runs the meltano command
 def test_snowflake_loader_is_configured_from_the_environment(tmp_path):
     env = {
         "SNOWFLAKE_ACCOUNT": "acme-eu1",

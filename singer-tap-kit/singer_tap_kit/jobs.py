@@ -249,13 +249,16 @@ class JobOrchestrator:
         self._persist(job.group)
         self._create_due()
 
-    def fail_group(self, group: str, reason: str) -> None:
-        """Give up on a group (a job failed, or a file could not be read): no more jobs for
-        it, and its jobs are forgotten, so the next run does not re-attach to the same
-        failure but starts afresh from the group's bookmark."""
+    def fail_group(self, group: str, reason: str, *, forget: bool = True) -> None:
+        """Give up on a group: no more jobs for it this run. With ``forget`` (a job that
+        failed, a damaged file) its jobs are dropped from journal and state, so the next
+        run starts afresh from the bookmark instead of meeting the same failure; without
+        it (a file host that was down) the next run re-attaches to the finished jobs."""
         for job in self.groups.get(group, []):
             if not job.emitted and job.error is None:
                 job.error = reason
+        if not forget:
+            return
         if self.journal is not None:
             self.journal.record(group, [])
         if self.remember is not None:
@@ -371,7 +374,12 @@ class JobOrchestrator:
             )
             return
         logger.warning(
-            "%s %s (%s) %s; creating it again", self.api.kind.capitalize(), job.id, job.label, what
+            "%s %s (%s) %s%s; creating it again",
+            self.api.kind.capitalize(),
+            job.id,
+            job.label,
+            what,
+            f" ({detail})" if detail else "",
         )
         job.id, job.status = None, JobStatus.NEW
         self._persist(job.group)

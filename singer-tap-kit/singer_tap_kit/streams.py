@@ -13,6 +13,7 @@ import typing as t
 
 from singer_sdk import typing as th
 
+from singer_tap_kit.downloads import DownloadError
 from singer_tap_kit.errors import PartitionError
 from singer_tap_kit.sdk_overrides import FastSync
 
@@ -113,5 +114,6 @@ class JobStream(FastSync):
         except PartitionError as exc:
             # Rows already emitted stay; the bookmark stays at the last whole window.
             state.pop("progress_markers", None)
-            orchestrator.fail_group(group, str(exc))
+            # A download that kept failing may work next run from the same finished job.
+            orchestrator.fail_group(group, str(exc), forget=not isinstance(exc, DownloadError))
             self._tap.record_failure(group, str(exc))  # type: ignore[attr-defined]

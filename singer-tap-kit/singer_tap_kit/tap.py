@@ -16,6 +16,7 @@ from __future__ import annotations
 import copy
 import difflib
 import functools
+import json
 import logging
 import os
 import re
@@ -29,6 +30,7 @@ from singer_sdk.exceptions import ConfigValidationError, FatalAPIError
 
 from singer_tap_kit.errors import PartitionsFailedError, TapError
 from singer_tap_kit.http import RetryPolicy
+from singer_tap_kit.journal import JobJournal, default_journal_path
 from singer_tap_kit.sdk_overrides import WRITER, NonZeroTermination
 
 if t.TYPE_CHECKING:
@@ -101,6 +103,19 @@ class KitTap(NonZeroTermination, Tap):
         for secret in self.secret_values:
             text = text.replace(secret, "<hidden>")
         return text
+
+    # -- jobs --------------------------------------------------------------------------
+    #: settings that pick the account (and query) a job journal belongs to
+    journal_keys: tuple[str, ...] = ("api_url",)
+
+    @cached_property
+    def journal(self) -> JobJournal:
+        """The ``journal_path`` setting's journal, else one per account under ~/.cache."""
+        if self.config.get("journal_path"):
+            return JobJournal(self.config["journal_path"])
+        values = [self.config.get(key) for key in self.journal_keys]
+        parts = [v if isinstance(v, str) else json.dumps(v, sort_keys=True) for v in values]
+        return JobJournal(default_journal_path(self.name, *parts))
 
     # -- HTTP --------------------------------------------------------------------------
     @cached_property

@@ -12,7 +12,6 @@ from singer_sdk.exceptions import ConfigValidationError
 
 from singer_tap_kit.http import MAX_RETRY_WAIT_SETTING, HttpClient
 from singer_tap_kit.jobs import JobOrchestrator
-from singer_tap_kit.journal import JobJournal, default_journal_path
 from singer_tap_kit.limits import Budget, SlidingWindowLimiter
 from singer_tap_kit.tap import KitTap
 from tap_mews_exports.client import MewsClient
@@ -44,6 +43,7 @@ class TapMewsExports(KitTap):
 
     name = "tap-mews-exports"
     service_name = "Mews"
+    journal_keys = ("api_url", "access_token")
     partition_noun = "entity type"
     exports_started = False
 
@@ -216,13 +216,6 @@ class TapMewsExports(KitTap):
             access_token=self.config["access_token"],
             client=self.config["client"],
         )
-
-    @cached_property
-    def journal(self) -> JobJournal:
-        path = self.config.get("journal_path") or default_journal_path(
-            self.name, self.config["api_url"], self.config["access_token"]
-        )
-        return JobJournal(path)
 
     @cached_property
     def orchestrator(self) -> JobOrchestrator:

@@ -13,7 +13,6 @@ from singer_sdk.pagination import BaseHATEOASPaginator, OffsetPaginator
 from singer_sdk.streams.rest import HTTPRequest, PageContext
 
 from singer_tap_kit.downloads import Download, download
-from singer_tap_kit.journal import JobJournal, default_journal_path
 from singer_tap_kit.streams import JobStream
 from singer_tap_kit.windows import TimeWindow, iso_utc, split_time
 from tap_scantrust import schemas
@@ -29,13 +28,6 @@ if t.TYPE_CHECKING:
     from singer_tap_kit.jobs import Job
 
 DOWNLOAD_ATTEMPTS = 3  # each with a fresh single-use link
-
-
-def journal_path(config: t.Mapping[str, t.Any]) -> Path:
-    """The ``journal_path`` setting, else one journal per API host and token."""
-    if config.get("journal_path"):
-        return Path(config["journal_path"]).expanduser()
-    return default_journal_path("tap-scantrust", config["api_url"], config["uat_token"])
 
 
 def _campaign_partitions(config: t.Mapping[str, t.Any]) -> list[dict[str, int]]:
@@ -80,7 +72,7 @@ class CodesStream(JobStream, ScantrustStream):
     def _code_searches(self) -> CodeSearches:
         """Every campaign's search tasks, resumed or created up front (first call only)."""
         if self._searches is None:
-            journal = JobJournal(journal_path(self.config))
+            journal = self._tap.journal
             searches = CodeSearches(
                 ScantrustApi(self), self.config, journal=journal, remember=self._remember
             )

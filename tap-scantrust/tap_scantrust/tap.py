@@ -15,6 +15,7 @@ class TapScantrust(KitTap):
 
     name = "tap-scantrust"
     service_name = "Scantrust"
+    journal_keys = ("api_url", "uat_token")
     partition_noun = "campaign"
 
     config_jsonschema = th.PropertiesList(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 import shutil
 import tempfile
 import typing as t
@@ -14,7 +13,6 @@ from singer_sdk import typing as th
 from singer_sdk.exceptions import ConfigValidationError
 
 from singer_tap_kit.http import MAX_RETRY_WAIT_SETTING
-from singer_tap_kit.journal import JobJournal, default_journal_path
 from singer_tap_kit.tap import KitTap
 from tap_usaspending_download.client import USAspendingApi
 from tap_usaspending_download.columns import FileKind, downloads_for
@@ -27,6 +25,8 @@ class TapUSAspendingDownload(KitTap):
 
     name = "tap-usaspending-download"
     service_name = "USAspending"
+    # One journal per host and query, so runs with other filters never share one.
+    journal_keys = ("api_url", "filters", "date_type")
     partition_noun = "download"
 
     config_jsonschema = th.PropertiesList(
@@ -58,6 +58,13 @@ class TapUSAspendingDownload(KitTap):
             required=True,
             title="Start date",
             description="First day of the first sync's windows.",
+        ),
+        th.Property(
+            "end_date",
+            th.DateType,
+            title="End date",
+            description="Last day of the windows (default: today). For backfills of a "
+            "bounded period, e.g. one fiscal year per partition.",
         ),
         th.Property(
             "window_days",
@@ -107,6 +114,11 @@ class TapUSAspendingDownload(KitTap):
 
     def check_settings(self) -> None:
         """Refuse settings that cannot work, before any request."""
+        end = self.config.get("end_date")
+        if end and str(end)[:10] < str(self.config["start_date"])[:10]:
+            raise ConfigValidationError(
+                "Invalid configuration", errors=["end_date: must not be before start_date"]
+            )
         if "time_period" in (self.config.get("filters") or {}):
             raise ConfigValidationError(
                 "Invalid configuration",
@@ -122,6 +134,12 @@ class TapUSAspendingDownload(KitTap):
     @cached_property
     def run_date(self) -> dt.date:
         return dt.datetime.now(dt.UTC).date()
+
+    @cached_property
+    def last_day(self) -> dt.date:
+        """The windows' last day: end_date, never after today."""
+        end = self.config.get("end_date")
+        return min(dt.date.fromisoformat(str(end)[:10]), self.run_date) if end else self.run_date
 
     @cached_property
     def file_streams(self) -> list[DownloadFileStream]:
@@ -156,15 +174,6 @@ class TapUSAspendingDownload(KitTap):
         return columns + keys
 
     @cached_property
-    def journal(self) -> JobJournal:
-        path = self.config.get("journal_path")
-        if path:
-            return JobJournal(path)
-        # One journal per host and query, so runs with other filters never share one.
-        query = json.dumps([self.config.get("filters"), self.config["date_type"]], sort_keys=True)
-        return JobJournal(default_journal_path(self.name, self.config["api_url"], query))
-
-    @cached_property
     def workdir(self) -> Path:
         return Path(tempfile.mkdtemp(prefix="tap-usaspending-"))
 
@@ -176,7 +185,7 @@ class TapUSAspendingDownload(KitTap):
             self.config,
             levels=self.levels,
             columns=self.request_columns(),
-            run_date=self.run_date,
+            run_date=self.last_day,
             workdir=self.workdir,
             journal=self.journal,
             remember=self._remember,

@@ -287,7 +287,10 @@ def test_failed_download_is_requested_again(usa, config, catalog):
     run = run_tap(TAP, config, catalog=select(catalog, "contracts_prime_transactions"))
     assert run.returncode == 0, run.stderr
     assert run.counts["contracts_prime_transactions"] == 300
-    assert "ended 'failed'; creating it again" in run.stderr
+    assert (
+        "ended 'failed' (Download failed: the database statement timed out); creating it again"
+        in run.stderr
+    )
     windows = len(usa.app.requests_to(r"/download/count/"))  # one count per window here
     assert len(usa.app.requests_to(r"/download/transactions/")) == windows + 1
 

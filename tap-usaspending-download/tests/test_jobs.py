@@ -149,3 +149,31 @@ def test_a_run_killed_while_waiting_reattaches_to_its_downloads(usa, config, tmp
     assert "pending_downloads" not in json.dumps(run.last_state)
     with open(config["journal_path"]) as journal:
         assert json.load(journal) == {"jobs": {}}
+
+
+def test_end_date_bounds_the_windows(serve, tmp_path):
+    from sandbox.usaspending import USAspendingApp
+
+    app = serve(USAspendingApp(job_seconds=0.05)).app
+    config = {
+        **app.demo_config(),
+        "poll_interval_seconds": 0.05,
+        "start_date": "2024-01-01",
+        "end_date": "2024-03-31",
+        "window_days": 45,
+        "journal_path": str(tmp_path / "journal.json"),
+    }
+    run = run_tap("tap-usaspending-download", config)
+    assert run.returncode == 0, run.stderr
+    periods = {
+        (p["start_date"], p["end_date"])
+        for request in app.requests_to(r"/download/count/")
+        for p in json.loads(request.body)["filters"]["time_period"]
+    }
+    assert max(end for _, end in periods) == "2024-03-31"
+    assert min(start for start, _ in periods) == "2024-01-01"
+    state = run.last_state["bookmarks"]
+    assert {b["replication_key_value"] for b in state.values() if b} == {"2024-03-31"}
+    refused = run_tap("tap-usaspending-download", {**config, "end_date": "2023-12-31"})
+    assert refused.returncode == 1
+    assert "end_date: must not be before start_date" in refused.stderr
