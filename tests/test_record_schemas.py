@@ -10,12 +10,14 @@ a few lines of our own: RFC 3339 date-times with an offset, and full dates.
 from __future__ import annotations
 
 import datetime as dt
+import gzip
 import json
 import re
 import subprocess
 import typing as t
 from collections import Counter
 from pathlib import Path
+from urllib.parse import urlparse
 
 import jsonschema
 import pytest
@@ -227,6 +229,14 @@ CASES: dict[str, tuple[t.Callable[[], t.Any], dict[str, t.Any], dict[str, int]]]
 JOURNALLED = {"tap-scantrust", "tap-mews-exports", "tap-usaspending-download"}
 
 
+def batch_file_rows(message: dict[str, t.Any]) -> t.Iterator[dict[str, t.Any]]:
+    """The rows of a BATCH message's files (gzip'd JSON Lines on local disk)."""
+    assert message["encoding"] == {"format": "jsonl", "compression": "gzip"}
+    for url in message["manifest"]:
+        with gzip.open(urlparse(url).path) as handle:
+            yield from (json.loads(line) for line in handle)
+
+
 def catalog_with_every_stream_selected(tap: str, config_path: str) -> dict[str, t.Any]:
     discovered = subprocess.run(
         [executable(tap), "--config", config_path, "--discover"],
@@ -268,6 +278,26 @@ def test_every_record_matches_its_schema(tap, serve, tmp_path, request):
         "the records differ from tests/golden/outputs.json; if the change is intended, "
         "rerun with --update-golden"
     )
+
+    # BATCH mode: the files hold exactly the rows RECORD mode emits, stream by stream.
+    folder = tmp_path / "batches"
+    batch_config = {
+        "encoding": {"format": "jsonl", "compression": "gzip"},
+        "storage": {"root": folder.as_uri()},
+        "batch_size": 50,
+    }
+    if tap in JOURNALLED:
+        config["journal_path"] = str(tmp_path / "batch-journal.json")
+    batched = run_tap(tap, {**config, "batch_config": batch_config}, catalog=catalog)
+    assert batched.returncode == 0, batched.stderr[-3000:]
+    assert batched.counts == {}  # no RECORD message at all
+    rows = [
+        {"type": "RECORD", "stream": message["stream"], "record": row}
+        for message in batched.messages
+        if message["type"] == "BATCH"
+        for row in batch_file_rows(message)
+    ]
+    assert golden.digests(tap, rows) == golden.digests(tap, run.messages)
 
 
 # -- the loader ------------------------------------------------------------------------

@@ -238,21 +238,25 @@ class FastSync(FastRecordMessages, WindowBookmarks):
         if not (self._fast_sync_possible() and BatchFiles.supports(batch_config)):
             yield from super().get_batches(batch_config, context)  # type: ignore[misc]
             return
+        batches = stream.get_batch_counter()
+
+        def announce(manifest: list[str]) -> None:
+            stream._write_batch_message(encoding=batch_config.encoding, manifest=manifest)
+            batches.increment()
+
         batch = BatchFiles(
             tap_name=stream.tap_name,
             stream_name=stream.name,
             config=batch_config,
-            announce=lambda manifest: stream._write_batch_message(
-                encoding=batch_config.encoding, manifest=manifest
-            ),
+            announce=announce,
         )
         stream._open_batch = batch
         try:
-            with stream.get_record_counter() as counter:
+            with batches, stream.get_record_counter() as counter:
                 for record in self.typed_rows(context):
                     batch.add(record)
                     counter.increment()
-            batch.cut()
+                batch.cut()
         finally:
             stream._open_batch = None
             batch.discard()
