@@ -14,6 +14,8 @@ import subprocess
 import typing as t
 from pathlib import Path
 
+import yaml
+
 from tests.singer_run import executable
 from tests.warehouse import duckdb_counts, pg_counts
 
@@ -27,6 +29,15 @@ def meltano_executable() -> str:
     return found
 
 
+def project_extractors() -> list[str]:
+    """Names of the project's extractors, from ``meltano/*.meltano.yml``."""
+    names = []
+    for path in sorted((ROOT / "meltano").glob("*.meltano.yml")):
+        document = yaml.safe_load(path.read_text())
+        names += [p["name"] for p in document.get("plugins", {}).get("extractors", [])]
+    return names
+
+
 def setting_env(plugin: str, settings: dict[str, t.Any]) -> dict[str, str]:
     """Environment variables that override ``plugin``'s settings."""
     prefix = plugin.upper().replace("-", "_")
@@ -37,14 +48,35 @@ def setting_env(plugin: str, settings: dict[str, t.Any]) -> dict[str, str]:
     return env
 
 
+def private_sys_dir(path: Path) -> Path:
+    """A Meltano system directory whose plugin folders link to the root's installed ones.
+
+    Meltano writes each run's catalog and state to fixed paths under ``.meltano/run/PLUGIN/``;
+    tests running side by side (or several people's runs in one clone) would overwrite
+    each other's there. Each project gets its own ``run/`` and logs instead.
+    """
+    path.mkdir(parents=True, exist_ok=True)
+    shared = ROOT / ".meltano"
+    for entry in shared.iterdir() if shared.is_dir() else []:
+        if (
+            entry.is_dir()
+            and entry.name not in ("run", "logs")
+            and not (path / entry.name).exists()
+        ):
+            (path / entry.name).symlink_to(entry, target_is_directory=True)
+    return path
+
+
 class MeltanoProject:
-    """The root Meltano project with a private system database (state) in ``workdir``."""
+    """The root Meltano project with a private system database (state) and a private
+    ``.meltano`` in ``workdir``, sharing the installed plugins of the root's ``.meltano``."""
 
     def __init__(self, workdir: Path, environment: str = "sandbox") -> None:
         self.workdir = workdir
         self.environment = environment
         workdir.mkdir(parents=True, exist_ok=True)
         self.database_uri = f"sqlite:///{workdir / 'meltano.db'}"
+        self.sys_dir = private_sys_dir(workdir / ".meltano")
 
     def run(
         self,
@@ -56,6 +88,7 @@ class MeltanoProject:
         full_env = {
             **os.environ,
             "MELTANO_DATABASE_URI": self.database_uri,
+            "MELTANO_SYS_DIR_ROOT": str(self.sys_dir),
             "MELTANO_ENVIRONMENT": self.environment,
             "MELTANO_SEND_ANONYMOUS_USAGE_STATS": "false",
             **(env or {}),
@@ -108,12 +141,15 @@ class MeltanoProject:
         tap_settings: dict[str, t.Any] | None = None,
         **kwargs: t.Any,
     ) -> dict[str, int]:
-        """Load ``tap`` into PostgreSQL ``schema``; returns {table: row count}."""
+        """Load ``tap`` into PostgreSQL ``schema``; returns {table: row count}.
+
+        With the loader's own record validation on (the SDK default, which the project
+        turns off for speed): every tap's records must pass it."""
         self.load(
             tap,
             "target-postgres",
             tap_settings=tap_settings,
-            target_settings={"default_target_schema": schema},
+            target_settings={"default_target_schema": schema, "validate_records": True},
             **kwargs,
         )
         return pg_counts(schema)

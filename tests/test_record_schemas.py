@@ -317,16 +317,24 @@ def _plugin_blocks(node: t.Any, name: str) -> t.Iterator[dict[str, t.Any]]:
             yield from _plugin_blocks(value, name)
 
 
-def test_target_postgres_keeps_record_validation_on():
-    """The e2e loads of all five taps go through target-postgres with its default record
-    validation (validate_records true); no config of the project may turn it off."""
+def test_target_postgres_validation_is_off_only_where_this_module_guards_it():
+    """The project's target-postgres skips record validation for speed, which is safe
+    only because every tap is run through this module's stricter check; the end-to-end
+    loads (tests.meltano_run.load_postgres) still run the loader's own check."""
     files = [ROOT / "meltano.yml", *sorted((ROOT / "meltano").glob("*.meltano.yml"))]
     blocks = [
         b for f in files for b in _plugin_blocks(yaml.safe_load(f.read_text()), "target-postgres")
     ]
-    assert blocks  # the loader is defined (and configured per environment)
-    assert all((b.get("config") or {}).get("validate_records", True) is True for b in blocks)
-    assert "TARGET_POSTGRES_VALIDATE_RECORDS" not in "".join(f.read_text() for f in files)
+    configured = [
+        b["config"]["validate_records"]
+        for b in blocks
+        if "validate_records" in (b.get("config") or {})
+    ]
+    assert configured == [False]
+    taps = {p.name.split(".")[0] for p in (ROOT / "meltano").glob("tap-*.meltano.yml")}
+    assert taps == set(CASES)  # every extractor is checked here
+    source = (ROOT / "tests" / "meltano_run.py").read_text()
+    assert '"validate_records": True' in source
 
 
 @pytest.mark.e2e

@@ -5,16 +5,26 @@ from __future__ import annotations
 
 import pytest
 
-from sandbox.usaspending import USAspendingApp
+from sandbox.usaspending import NEW_COLUMN, USAspendingApp
 from tests.meltano_run import MeltanoProject
-from tests.warehouse import PG_DSN
+from tests.warehouse import PG_DSN, duckdb_readonly
 
 pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture
 def usa(serve):
-    return serve(USAspendingApp(job_seconds=0.2))
+    # Jobs finish at once: Meltano passes whole-second poll intervals only, and the
+    # waiting is the taps' own tests' business.
+    return serve(USAspendingApp(job_seconds=0))
+
+
+def sandbox_settings(app, tmp_path):
+    return {
+        **app.demo_config(),
+        "window_days": 5000,  # one window per run
+        "journal_path": str(tmp_path / "journal.json"),
+    }
 
 
 def expected(app):
@@ -30,7 +40,7 @@ def expected(app):
 
 def test_postgres(tmp_path, pg_schema, usa):
     project = MeltanoProject(tmp_path)
-    settings = {**usa.app.demo_config(), "window_days": 5000}  # one window per run
+    settings = sandbox_settings(usa.app, tmp_path)
     want = expected(usa.app)
     assert (
         project.load_postgres("tap-usaspending-download", schema=pg_schema, tap_settings=settings)
@@ -54,6 +64,14 @@ def test_postgres(tmp_path, pg_schema, usa):
             f"select count(*) from {pg_schema}.contracts_prime_transactions "
             "where _extra ->> 'extra_column_from_api' = 'new in a later release'"
         ).fetchone()[0]
+        sql_null = conn.execute(
+            f"select count(*) from {pg_schema}.contracts_prime_transactions where _extra is null"
+        ).fetchone()[0]
+        # No offset in the file (timestamp without time zone): UTC, so no shift on the way.
+        sam_at_eight = conn.execute(
+            f"select count(*) from {pg_schema}.contracts_subawards"
+            " where subaward_sam_report_last_modified_date::time = '08:00:00.125'"
+        ).fetchone()[0]
     assert types["federal_action_obligation"] == "numeric"
     assert types["action_date"] == "date"
     assert types["last_modified_date"].startswith("timestamp")
@@ -61,13 +79,23 @@ def test_postgres(tmp_path, pg_schema, usa):
         types["contract_award_unique_key"].startswith("character varying")
         or types["contract_award_unique_key"] == "text"
     )
-    assert new_column == 300  # the column the schema lacks is kept, and reachable
+    filled = sum(1 for row in usa.app.data["contract_tx"] if row[NEW_COLUMN])
+    assert new_column == filled == 253  # the column the schema lacks is kept, and reachable
+    assert sam_at_eight == 40
+    # Rows whose new column is empty: the tap emits no _extra, so SQL NULL as in DuckDB
+    # (not JSON null: loaders/target-postgres-plus).
+    assert sql_null == 300 - 253
 
 
 def test_duckdb(tmp_path, usa):
     project = MeltanoProject(tmp_path)
-    settings = {**usa.app.demo_config(), "window_days": 5000}  # one window per run
+    settings = sandbox_settings(usa.app, tmp_path)
     path = tmp_path / "usa.duckdb"
     want = expected(usa.app)
     assert project.load_duckdb("tap-usaspending-download", path, tap_settings=settings) == want
     assert project.load_duckdb("tap-usaspending-download", path, tap_settings=settings) == want
+    with duckdb_readonly(path) as conn:
+        no_extra = conn.execute(
+            "select count(*) from main_load.contracts_prime_transactions where _extra is null"
+        ).fetchone()[0]
+    assert no_extra == 300 - 253  # rows whose new column is empty carry no _extra
