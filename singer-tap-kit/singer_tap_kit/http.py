@@ -67,6 +67,29 @@ def without_query(url: str) -> str:
     return f"{parts.scheme}://{parts.netloc}{parts.path}"
 
 
+def error_message(response: requests.Response, *fields: str, limit: int = 300) -> str:
+    """The provider's own error message: the first of ``fields`` found in a JSON body,
+    else the body itself (or the reason), cut to ``limit`` characters."""
+    try:
+        body = response.json()
+    except ValueError:
+        return (response.text or response.reason or "")[:limit]
+    if isinstance(body, dict):
+        for name in fields:
+            if body.get(name):
+                return str(body[name])[:limit]
+    return str(body)[:limit]
+
+
+def json_object(response: requests.Response) -> dict[str, t.Any] | None:
+    """The body as a JSON object, or None when it is not one."""
+    try:
+        body = response.json()
+    except ValueError:
+        return None
+    return body if isinstance(body, dict) else None
+
+
 def _is_refused(exc: BaseException) -> bool:
     """Whether a connection error is a refused connection (nothing listens there) or an
     unknown host name: neither is likely to mend within a minute."""

@@ -31,3 +31,16 @@ def test_body_seconds_when_the_header_is_missing():
     # A 200 that mentions seconds is not a throttle.
     assert retry_after_seconds(_response(200, body=b"took 5 seconds")) is None
     assert retry_after_seconds(None) is None
+
+
+def test_error_message_and_json_object():
+    from singer_tap_kit.http import error_message, json_object
+
+    assert error_message(_response(400, body=b'{"detail": "bad filter"}'), "detail") == "bad filter"
+    assert error_message(_response(400, body=b'{"Message": "x"}'), "detail") == "{'Message': 'x'}"
+    assert error_message(_response(502, body=b"<html>" + b"x" * 500), "detail") == (
+        "<html>" + "x" * 294
+    )
+    assert json_object(_response(200, body=b'{"a": 1}')) == {"a": 1}
+    assert json_object(_response(200, body=b"[1]")) is None
+    assert json_object(_response(200, body=b"nope")) is None

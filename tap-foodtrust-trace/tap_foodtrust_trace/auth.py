@@ -16,7 +16,7 @@ import typing as t
 
 from singer_sdk.authenticators import BearerTokenAuthenticator, OAuthAuthenticator
 
-from singer_tap_kit.http import HttpClient
+from singer_tap_kit.http import HttpClient, json_object
 from tap_foodtrust_trace.errors import AuthenticationError
 
 if t.TYPE_CHECKING:
@@ -111,11 +111,8 @@ class TokenExchangeAuthenticator(OAuthAuthenticator):
                 f"{what} refused the credentials (HTTP {status}: "
                 f"{_error_text(response)}). Check ibm_cloud_api_key and organization_id."
             )
-        try:
-            body = response.json()
-        except ValueError:
-            body = None
-        if not isinstance(body, dict):
+        body = json_object(response)
+        if body is None:
             raise AuthenticationError(f"{what} answered with something other than a JSON object.")
         return body
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import typing as t
 
 from singer_tap_kit.errors import TapError
+from singer_tap_kit.http import error_message
 from tap_mews_exports.errors import MewsAuthError, MewsRequestError
 
 if t.TYPE_CHECKING:
@@ -52,10 +53,4 @@ class MewsClient:
 
     def _message(self, response: requests.Response) -> str:
         """Mews' own ``Message``, without any token it may echo."""
-        try:
-            body = response.json()
-        except ValueError:
-            body = (response.text or response.reason or "")[:300]
-        if isinstance(body, dict) and body.get("Message"):
-            body = body["Message"]
-        return self.http.policy.redact(str(body)[:300])
+        return self.http.policy.redact(error_message(response, "Message"))

@@ -183,9 +183,22 @@ def test_resume_export_created_by_a_killed_run(serve, tmp_path):
     assert json.loads(journal.read_text())["jobs"] == {}
 
 
+class ForeignExportHeld(MewsApp):
+    """The other run's export stays pending until this tap was refused twice: counted,
+    not timed, so a slow start cannot find it finished already."""
+
+    foreign_id: str | None = None
+
+    def _status(self, export):
+        if export.id == self.foreign_id and len(self.requests_to(r"/exports/add$")) < 3:
+            return "Pending"
+        return super()._status(export)
+
+
 def test_pending_export_without_record_is_waited_for(serve, tmp_path, export_by_another_run):
-    app = serve(MewsApp(job_seconds=1.5)).app
+    app = serve(ForeignExportHeld(job_seconds=0.2)).app
     export_by_another_run(app, "Company")
+    (app.foreign_id,) = app.exports
     config = {
         **app.demo_config(),
         "entity_types": ["Company"],

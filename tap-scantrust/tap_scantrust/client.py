@@ -16,7 +16,13 @@ from singer_sdk.authenticators import APIKeyAuthenticator
 from singer_sdk.exceptions import RetriableAPIError
 from singer_sdk.streams import RESTStream
 
-from singer_tap_kit.http import HttpClient, RetryingRESTStream, is_retryable_status
+from singer_tap_kit.http import (
+    HttpClient,
+    RetryingRESTStream,
+    error_message,
+    is_retryable_status,
+    json_object,
+)
 from tap_scantrust.errors import CampaignError, PermissionDeniedError
 
 
@@ -37,12 +43,13 @@ def raise_for_error(response: requests.Response, stream: str, permission: str) -
     if status == HTTPStatus.FORBIDDEN:
         raise PermissionDeniedError(
             f"The UAT token lacks the '{permission}' permission needed by the '{stream}' "
-            f"stream (HTTP 403: {_detail(response)}). Grant it in the Scantrust portal or "
-            "deselect the stream."
+            f"stream (HTTP 403: {error_message(response, 'detail')}). Grant it in the "
+            "Scantrust portal or deselect the stream."
         )
     if status >= HTTPStatus.BAD_REQUEST:
         raise CampaignError(
-            f"Scantrust answered HTTP {status} for {response.request.path_url}: {_detail(response)}"
+            f"Scantrust answered HTTP {status} for {response.request.path_url}: "
+            f"{error_message(response, 'detail')}"
         )
 
 
@@ -89,20 +96,7 @@ class ScantrustApi:
         if missing_ok and response.status_code == HTTPStatus.NOT_FOUND:
             return None
         raise_for_error(response, self.stream, self.permission)
-        try:
-            body = response.json()
-        except ValueError:
-            body = None
-        if not isinstance(body, dict):
+        body = json_object(response)
+        if body is None:
             raise CampaignError(f"Scantrust answered {path} with content that is not JSON")
         return body
-
-
-def _detail(response: requests.Response) -> str:
-    try:
-        body = response.json()
-    except ValueError:
-        return (response.text or response.reason or "")[:300]
-    if isinstance(body, dict) and "detail" in body:
-        return str(body["detail"])
-    return str(body)[:300]

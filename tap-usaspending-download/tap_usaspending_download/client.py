@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 import typing as t
 
-from singer_tap_kit.http import HttpClient, RetryPolicy
+from singer_tap_kit.http import HttpClient, RetryPolicy, error_message
 from tap_usaspending_download.errors import FilterError, USAspendingError
 
 if t.TYPE_CHECKING:
@@ -35,7 +35,8 @@ class USAspendingApi:
             raise FilterError(_refusal(path, response, filters))
         if response.status_code >= 400:
             raise USAspendingError(
-                f"USAspending answered HTTP {response.status_code} for {path}: {_detail(response)}"
+                f"USAspending answered HTTP {response.status_code} for {path}: "
+                f"{error_message(response, 'detail')}"
             )
         try:
             return response.json()
@@ -45,7 +46,7 @@ class USAspendingApi:
 
 def _refusal(path: str, response: requests.Response, filters: dict[str, t.Any]) -> str:
     """The API's refusal, naming the filters its detail points at (else all that were sent)."""
-    detail = _detail(response)
+    detail = error_message(response, "detail")
     named = [
         name
         for name in filters
@@ -60,13 +61,3 @@ def _refusal(path: str, response: requests.Response, filters: dict[str, t.Any]) 
         f"USAspending refused the request to {path} (HTTP {response.status_code}): {detail} "
         f"({which}). Check the filters setting."
     )
-
-
-def _detail(response: requests.Response) -> str:
-    try:
-        body = response.json()
-    except ValueError:
-        return (response.text or response.reason or "")[:300]
-    if isinstance(body, dict) and body.get("detail"):
-        return str(body["detail"])
-    return str(body)[:300]
