@@ -12,26 +12,19 @@ from __future__ import annotations
 
 import difflib
 import json
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-import yaml
 
 from sandbox.core import start
 from sandbox.registry import TAP_OF_PROVIDER, providers
-from tests.meltano_run import ROOT, MeltanoProject, setting_env
+from tests.fixtures import stop_promptly
+from tests.meltano_run import MeltanoProject, project_extractors, setting_env
 
 pytestmark = pytest.mark.e2e
 
 SNAPSHOTS = Path(__file__).parent / "catalogs"
-
-
-def project_extractors() -> list[str]:
-    names = []
-    for path in sorted((ROOT / "meltano").glob("*.meltano.yml")):
-        document = yaml.safe_load(path.read_text())
-        names += [p["name"] for p in document.get("plugins", {}).get("extractors", [])]
-    return names
 
 
 def normalised(catalog_text: str) -> str:
@@ -52,14 +45,28 @@ def sandbox_settings():
         if tap:
             env.update(setting_env(tap, server.app.demo_config()))
     yield env
-    for server in running:
-        server.stop()
+    stop_promptly(running)
+
+
+@pytest.fixture(scope="module")
+def discovered(sandbox_settings, tmp_path_factory):
+    """``meltano invoke TAP --discover`` of every extractor, side by side (each is mostly
+    process start-up): tap -> completed process."""
+    workdir = tmp_path_factory.mktemp("discover")
+    with ThreadPoolExecutor() as pool:
+        runs = {
+            tap: pool.submit(
+                MeltanoProject(workdir / tap).run, "invoke", tap, "--discover", env=sandbox_settings
+            )
+            for tap in project_extractors()
+        }
+    return {tap: run.result() for tap, run in runs.items()}
 
 
 @pytest.mark.parametrize("tap", project_extractors())
-def test_discovered_catalog_matches_snapshot(tap, sandbox_settings, tmp_path, request):
-    project = MeltanoProject(tmp_path)
-    completed = project.run_ok("invoke", tap, "--discover", env=sandbox_settings)
+def test_discovered_catalog_matches_snapshot(tap, discovered, request):
+    completed = discovered[tap]
+    assert completed.returncode == 0, completed.stderr[-8000:]
     current = normalised(completed.stdout)
     snapshot = SNAPSHOTS / f"{tap}.json"
     if request.config.getoption("--update-catalogs"):

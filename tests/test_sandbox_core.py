@@ -14,6 +14,7 @@ import pytest
 import requests
 
 from sandbox.core import HTTPError, Request, Response, SandboxApp, route, start
+from tests.fixtures import stop_promptly
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -115,11 +116,12 @@ def test_chunked_streaming_body(echo):
 def test_start_and_stop_releases_the_port():
     server = start(EchoApp())
     port = int(server.url.rsplit(":", 1)[1])
-    server.stop()
+    stop_promptly([server])  # calls stop(), without waiting on the poll loop
     again = start(EchoApp(), port=port)
-    again.stop()
+    stop_promptly([again])
 
 
+@pytest.mark.fixed_ports
 def test_serve_command_starts_every_provider_and_stops_on_ctrl_c(tmp_path):
     process = subprocess.Popen(
         [sys.executable, "-m", "sandbox", "serve", "--job-seconds", "0.1"],
@@ -156,12 +158,17 @@ def test_serve_command_starts_every_provider_and_stops_on_ctrl_c(tmp_path):
 def test_config_command_prints_json_for_each_provider():
     from sandbox.registry import providers
 
-    for name in providers():
-        completed = subprocess.run(
+    commands = {  # side by side: each is a fresh interpreter
+        name: subprocess.Popen(
             [sys.executable, "-m", "sandbox", "config", name],
             cwd=ROOT,
-            capture_output=True,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
             text=True,
-            check=True,
         )
-        assert isinstance(json.loads(completed.stdout), dict)
+        for name in providers()
+    }
+    for name, process in commands.items():
+        out, err = process.communicate(timeout=60)
+        assert process.returncode == 0, (name, err)
+        assert isinstance(json.loads(out), dict)

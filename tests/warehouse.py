@@ -28,10 +28,18 @@ def pg_counts(schema: str) -> dict[str, int]:
         }
 
 
-def duckdb_counts(path: Path, schema: str | None = None) -> dict[str, int]:
-    """Row count of every table in the DuckDB file (``schema.table`` keys without a schema)."""
+def duckdb_readonly(path: Path):
+    """A read-only connection to the DuckDB file ``path``.
+
+    duckdb is imported here, not at module level, so that collecting the tests
+    (``pytest -m "not e2e"``) works without it."""
     import duckdb
 
+    return duckdb.connect(str(path), read_only=True)
+
+
+def duckdb_counts(path: Path, schema: str | None = None) -> dict[str, int]:
+    """Row count of every table in the DuckDB file (``schema.table`` keys without a schema)."""
     query = (
         "SELECT table_catalog, table_schema, table_name FROM information_schema.tables"
         " WHERE table_catalog = current_database()"
@@ -40,7 +48,7 @@ def duckdb_counts(path: Path, schema: str | None = None) -> dict[str, int]:
     if schema is not None:
         query += " AND table_schema = ?"
         params.append(schema)
-    with duckdb.connect(str(path), read_only=True) as conn:
+    with duckdb_readonly(path) as conn:
         rows = conn.execute(query + " ORDER BY 2, 3", params).fetchall()
         return {
             (table if schema else f"{table_schema}.{table}"): conn.execute(

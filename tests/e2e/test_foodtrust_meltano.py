@@ -4,13 +4,12 @@ typed columns arriving typed (timestamps, dates, nested objects, numeric quantit
 
 from __future__ import annotations
 
-import duckdb
 import psycopg
 import pytest
 
 from sandbox.foodtrust import DEMO_COUNTS, SEED_PRODUCT_ID, FoodTrustApp
 from tests.meltano_run import MeltanoProject
-from tests.warehouse import PG_DSN
+from tests.warehouse import PG_DSN, duckdb_readonly
 
 pytestmark = pytest.mark.e2e
 
@@ -74,7 +73,7 @@ def test_duckdb_exact_counts_and_idempotent_rerun(tmp_path, tap_settings):
     second = project.load_duckdb("tap-foodtrust-trace", path, tap_settings=tap_settings)
     assert second == EXPECTED
 
-    with duckdb.connect(str(path), read_only=True) as conn:
+    with duckdb_readonly(path) as conn:
         types = _column_types(
             conn,
             "SELECT table_name, column_name, data_type FROM information_schema.columns"

@@ -4,6 +4,7 @@ incremental second run that upserts only the changed entities (no duplicates).""
 from __future__ import annotations
 
 import datetime as dt
+import json
 import time
 
 import pytest
@@ -20,7 +21,9 @@ FIRST = {"customers": 50, "companies": 10, "ledger_entries": 80}
 
 @pytest.fixture
 def mews(serve):
-    return serve(MewsApp(seed=1, job_seconds=0.2))
+    # Jobs finish at once: Meltano passes whole-second poll intervals only, and the
+    # waiting is the taps' own tests' business.
+    return serve(MewsApp(seed=1, job_seconds=0))
 
 
 def settings(app, tmp_path):
@@ -32,11 +35,24 @@ def settings(app, tmp_path):
     }
 
 
+# Each run's windows end 5.5 minutes before it starts (Mews wants EndUtc 5 minutes old).
+WINDOW_END_LAG = dt.timedelta(minutes=5, seconds=30)
+
+
 def touch_after_first_run(app):
-    """Change 4 customers just before the next run's window end (5.5 minutes before now)."""
-    at = dt.datetime.now(dt.UTC).replace(microsecond=0) - dt.timedelta(minutes=5, seconds=31)
+    """Change 4 customers one second after the first run's last window end, so that only
+    the next run's window holds the change. That window ends at its start minus the lag:
+    wait (about never, the first run took longer) until it will reach the change."""
+    adds = [json.loads(r.body) for r in app.requests_to(r"/exports/add$")]
+    first_end = max(
+        dt.datetime.fromisoformat(add["Filters"]["UpdatedUtc"]["EndUtc"])
+        for add in adds
+        if add["EntityType"] == "Customer"
+    )
+    at = first_end + dt.timedelta(seconds=1)
+    while dt.datetime.now(dt.UTC) - WINDOW_END_LAG < at + dt.timedelta(seconds=1):
+        time.sleep(0.05)
     app.update_entities("Customer", 4, at)
-    time.sleep(2)
     return at
 
 

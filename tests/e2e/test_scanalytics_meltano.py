@@ -8,13 +8,12 @@ import datetime as dt
 import itertools
 import json
 
-import duckdb
 import psycopg
 import pytest
 
 from sandbox.scanalytics import CLIENT_SECRET, PASSWORD, ScanalyticsApp
 from tests.meltano_run import MeltanoProject
-from tests.warehouse import PG_DSN, pg_counts
+from tests.warehouse import PG_DSN, duckdb_readonly, pg_counts
 
 pytestmark = pytest.mark.e2e
 WEEK_HOURS = 7 * 24 + 1  # Chicago, 1-8 November 2024: 3 November has 25 hours
@@ -101,7 +100,7 @@ def test_duckdb(tmp_path, scan):
     week = settings(scan.app, tmp_path, "2024-11-08T06:00:00Z")
     assert project.load_duckdb("tap-scanalytics", path, tap_settings=week) == WEEK
     assert project.load_duckdb("tap-scanalytics", path, tap_settings=week) == WEEK
-    with duckdb.connect(str(path), read_only=True) as conn:
+    with duckdb_readonly(path) as conn:
         starts = conn.execute(
             "SELECT DISTINCT start FROM main_load.visits WHERE array_key = '1AMDJ' ORDER BY 1"
         ).fetchall()
