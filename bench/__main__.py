@@ -1,9 +1,11 @@
 """``python -m bench [--sizes 100k,1m] [--json-out bench.json]``
 
-For each async tap and size: records/s from job creation to the last record (stdout
-discarded), peak RSS and wall time of the tap, beside a baseline loop that only
-streams the same file and serialises each row (and, for JSON Lines, the SDK peer
-tap-jsonl). Prints figures and ratios and writes them as JSON. No pass/fail.
+For each async tap and size: the tap in RECORD mode and in BATCH mode (records/s from
+job creation to the last record or BATCH message, peak RSS, wall), beside the SDK's
+defaults and baseline loops that only stream the same file and serialise each row.
+Then the concurrency measure and, through Meltano, tap -> PostgreSQL in RECORD and
+BATCH mode and tap -> DuckDB. Checks that nothing is lost (exact counts: exit 1
+otherwise) and reports the issue's targets as met or missed (never the exit code).
 """
 
 from __future__ import annotations
@@ -16,47 +18,96 @@ import typing as t
 from dataclasses import asdict
 from pathlib import Path
 
-from bench.scenarios import SCENARIOS, concurrency, postgres_load
+from bench.e2e import MODES, meltano_loads
+from bench.scenarios import RUNNERS, SCENARIOS, concurrency, tap_runners
+from bench.targets import count_checks, targets
 
 SIZES = {"smoke": 2_000, "10k": 10_000, "100k": 100_000, "1m": 1_000_000}
 CACHE = Path(__file__).resolve().parent.parent / ".bench-cache"
+REFERENCES = ("baseline", "baseline-msgspec", "sdk-defaults")
+
+
+def _list(choices: t.Iterable[str]) -> t.Callable[[str], list[str]]:
+    allowed = list(choices)
+
+    def parse(text: str) -> list[str]:
+        chosen = [item for item in text.split(",") if item]
+        unknown = [item for item in chosen if item not in allowed]
+        if unknown:
+            raise argparse.ArgumentTypeError(
+                f"unknown {', '.join(unknown)} (choose from {', '.join(allowed)})"
+            )
+        return chosen
+
+    return parse
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m bench")
+    parser.add_argument("--sizes", type=_list(SIZES), default=["100k", "1m"])
+    parser.add_argument("--taps", type=_list(SCENARIOS), default=list(SCENARIOS))
+    parser.add_argument("--runners", type=_list(RUNNERS), default=list(RUNNERS))
+    parser.add_argument(
+        "--repeat", type=int, default=1, help="runs of each runner; the fastest is kept"
+    )
+    parser.add_argument("--json-out", type=Path)
+    parser.add_argument(
+        "--e2e-taps",
+        type=_list(SCENARIOS),
+        help="taps loaded through Meltano (default: --taps)",
+    )
+    parser.add_argument("--e2e-modes", type=_list(MODES), default=list(MODES))
+    parser.add_argument(
+        "--e2e-size", choices=SIZES, help="rows loaded through Meltano (default: first size)"
+    )
+    parser.add_argument(
+        "--parallel-loads",
+        action="store_true",
+        help="run a tap's Meltano loads side by side (quicker; their timings mean nothing)",
+    )
+    parser.add_argument(
+        "--e2e-timeout", type=float, default=600, help="seconds before a Meltano load is stopped"
+    )
+    parser.add_argument("--concurrency-seconds", type=float, default=6.0, help="job length T")
+    parser.add_argument(
+        "--no-concurrency", action="store_true", help="skip the concurrency measure"
+    )
+    parser.add_argument(
+        "--skip-extras", action="store_true", help="no concurrency and no Meltano loads"
+    )
+    return parser.parse_args(argv)
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench")
-    parser.add_argument("--sizes", default="100k,1m", help=f"comma list of {', '.join(SIZES)}")
-    parser.add_argument("--taps", default=",".join(SCENARIOS))
-    parser.add_argument("--json-out", type=Path)
-    parser.add_argument(
-        "--skip-extras", action="store_true", help="no concurrency and PostgreSQL measurements"
-    )
-    args = parser.parse_args(argv)
+    args = parse_args(argv)
     CACHE.mkdir(exist_ok=True)
-    report: dict = {"runs": []}
+    report: dict[str, t.Any] = {"runs": []}
     print(
         f"{'tap':<12}{'rows':>9} {'runner':<17}{'records':>9}{'rec/s':>10}{'wall s':>8}"
         f"{'RSS MB':>8}  ratios"
     )
     with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
-        for size_name in args.sizes.split(","):
+        for size_name in args.sizes:
             rows = SIZES[size_name]
-            for tap in args.taps.split(","):
-                result = SCENARIOS[tap](rows, CACHE, Path(tmp))
-                base = result["baseline"].records_per_second
-                fast = result["baseline-msgspec"].records_per_second
-                defaults = result["sdk-defaults"].records_per_second
+            for tap in args.taps:
+                result = tap_runners(
+                    SCENARIOS[tap], rows, CACHE, Path(tmp), args.runners, args.repeat
+                )
                 for runner, m in result.items():
                     ratios = {
-                        "ratio_to_baseline": _ratio(m, base),
-                        "ratio_to_baseline_msgspec": _ratio(m, fast),
-                        "ratio_to_sdk_defaults": _ratio(m, defaults),
+                        f"ratio_to_{ref.replace('-', '_')}": _ratio(m, result.get(ref))
+                        for ref in REFERENCES
                     }
+                    shown = ", ".join(
+                        f"{value:.2f}x {ref}"
+                        for ref, value in zip(REFERENCES, ratios.values(), strict=True)
+                        if value is not None
+                    )
+                    files = f", {m.batch_files} files" if m.batch_files else ""
                     print(
                         f"{tap:<12}{rows:>9} {runner:<17}{m.records:>9}"
                         f"{m.records_per_second:>10.0f}{m.wall:>8.1f}{m.peak_rss_mb:>8.0f}"
-                        f"  {ratios['ratio_to_baseline']:.2f}x baseline, "
-                        f"{ratios['ratio_to_baseline_msgspec']:.2f}x baseline-msgspec, "
-                        f"{ratios['ratio_to_sdk_defaults']:.2f}x sdk-defaults"
+                        f"  {shown}{files}"
                     )
                     report["runs"].append(
                         {
@@ -69,27 +120,61 @@ def main(argv: list[str] | None = None) -> int:
                         }
                     )
         if not args.skip_extras:
-            report["concurrency"] = concurrency(10, 6.0, CACHE, Path(tmp))
-            c = report["concurrency"]
-            print(
-                f"concurrency: {c['partitions']} campaigns x {c['job_seconds']} s jobs -> "
-                f"wall {c['wall']:.1f} s = {c['wall_over_job']:.2f} x T"
-            )
-            rows = SIZES[args.sizes.split(",")[0]]
-            report["postgres"] = postgres_load(rows, CACHE, Path(tmp))
-            p = report["postgres"]
-            print(
-                f"postgres via meltano: {p['rows']} rows in {p['wall']:.1f} s = "
-                f"{p['rows_per_second']:.0f} rows/s"
-            )
+            _extras(args, report, Path(tmp))
+    report["checks"] = count_checks(report)
+    report["targets"] = targets(report)
+    _print_verdicts(report)
     if args.json_out:
         args.json_out.write_text(json.dumps(report, indent=2))
-    failed = [r for r in report["runs"] if r["returncode"] != 0]
+    failed = [c for c in report["checks"] if not c["ok"]]
     return 1 if failed else 0
 
 
-def _ratio(m: t.Any, reference: float) -> float:
-    return m.records_per_second / reference if reference else 0.0
+def _extras(args: argparse.Namespace, report: dict[str, t.Any], workdir: Path) -> None:
+    if not args.no_concurrency:
+        c = report["concurrency"] = concurrency(10, args.concurrency_seconds, CACHE, workdir)
+        print(
+            f"concurrency: {c['partitions']} campaigns x {c['job_seconds']} s jobs -> "
+            f"wall {c['wall']:.1f} s = {c['wall_over_job']:.2f} x T"
+        )
+    rows = SIZES[args.e2e_size or args.sizes[0]]
+    report["e2e"] = {}
+    for tap in args.e2e_taps if args.e2e_taps is not None else args.taps:
+        modes = meltano_loads(
+            SCENARIOS[tap],
+            rows,
+            CACHE,
+            workdir,
+            args.e2e_modes,
+            args.parallel_loads,
+            args.e2e_timeout,
+        )
+        report["e2e"][tap] = {"generated_rows": rows, "modes": modes}
+        for mode, load in modes.items():
+            note = f" STOPPED after {args.e2e_timeout:.0f} s" if load["timed_out"] else ""
+            emitted = "" if load["emitted"] is None else f", {load['emitted']} rows in files"
+            print(
+                f"meltano {tap:<12} {mode:<16} {load['rows']:>9} rows landed in "
+                f"{load['wall']:.1f} s = {load['rows_per_second']:.0f} rows/s{emitted}{note}"
+            )
+
+
+def _print_verdicts(report: dict[str, t.Any]) -> None:
+    lost = [c for c in report["checks"] if not c["ok"]]
+    print(f"nothing lost: {len(report['checks']) - len(lost)}/{len(report['checks'])} exact")
+    for check in lost:
+        verdict = "STOPPED (timeout)" if check.get("stopped") else "LOST"
+        print(f"  {verdict} {check['what']}: expected {check['expected']}, got {check['got']}")
+    print("targets (the issue's):")
+    for target in report["targets"]:
+        verdict = "met" if target["met"] else "MISSED"
+        print(f"  {verdict:<7}{target['what']}: {target['value']} (goal {target['goal']})")
+
+
+def _ratio(m: t.Any, reference: t.Any) -> float | None:
+    if reference is None or not reference.records_per_second:
+        return None
+    return m.records_per_second / reference.records_per_second
 
 
 if __name__ == "__main__":
