@@ -14,13 +14,3 @@ def pytest_addoption(parser):
         action="store_true",
         help="rewrite tests/golden/outputs.json from the current sandbox output",
     )
-
-
-def pytest_collection_modifyitems(config, items):
-    """Tests on the stand-ins' fixed demo ports run one after another, in one xdist worker
-    (``--dist loadgroup``): they would take each other's ports."""
-    import pytest
-
-    for item in items:
-        if item.get_closest_marker("fixed_ports"):
-            item.add_marker(pytest.mark.xdist_group("fixed_ports"))

@@ -4,10 +4,13 @@ PostgreSQL schemas. Loaded for every test by the root ``conftest.py``."""
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import socket
+import tempfile
 import threading
 import typing as t
 import uuid
+from pathlib import Path
 
 import pytest
 
@@ -15,6 +18,21 @@ from sandbox.core import RunningServer, SandboxApp, start
 from tests.warehouse import PG_DSN, pg_counts
 
 __all__ = ["pg_counts", "pg_schema", "serve"]
+
+
+FIXED_PORTS_LOCK = Path(tempfile.gettempdir()) / "bulk-export-taps-fixed-ports.lock"
+
+
+@pytest.fixture(autouse=True)
+def _fixed_ports_one_at_a_time(request: pytest.FixtureRequest) -> t.Iterator[None]:
+    """Tests marked ``fixed_ports`` serve the stand-ins on the demo ports, which belong to
+    the whole machine: they wait for each other (across xdist workers and checkouts)."""
+    if request.node.get_closest_marker("fixed_ports") is None:
+        yield
+        return
+    with FIXED_PORTS_LOCK.open("w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        yield
 
 
 @pytest.fixture
