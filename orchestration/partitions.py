@@ -17,22 +17,13 @@ from dagster import (
     StaticPartitionsDefinition,
     TimeWindowPartitionsDefinition,
 )
+from tap_mews_exports.entity_types import DEFAULT_ENTITY_TYPES
 
 from orchestration.project import MeltanoProject
 
 # Mews EntityType names the tap exports by default (all but LedgerEntry, which needs
-# a start_date): one partition each.
-MEWS_ENTITY_TYPES = (
-    "OrderItem",
-    "Payment",
-    "Reservation",
-    "Customer",
-    "Company",
-    "Bill",
-    "AvailabilityAdjustment",
-    "AvailabilityBlock",
-    "ResourceBlock",
-)
+# a posting date): one partition each. The tap's own list, so the two never drift.
+MEWS_ENTITY_TYPES = tuple(DEFAULT_ENTITY_TYPES)
 # USAspending award kinds (the groups of award_type_codes the API's downloads accept).
 AWARD_KINDS = {
     "contracts": ("A", "B", "C", "D"),
