@@ -27,7 +27,6 @@ from collections import Counter
 from pathlib import Path
 
 from singer_tap_kit.downloads import Download, download
-from singer_tap_kit.http import DEFAULT_MAX_RETRY_WAIT
 from singer_tap_kit.jobs import Job, JobApi, JobOrchestrator, JobStatus
 from singer_tap_kit.readers import zip_problem
 from singer_tap_kit.windows import DateWindow, split_dates
@@ -117,7 +116,7 @@ class Downloads:
         self.columns = columns
         self.run_date = run_date
         self.workdir = workdir
-        self.max_wait = float(config.get("max_retry_wait_seconds", DEFAULT_MAX_RETRY_WAIT))
+        self.max_wait = api.http.policy.max_wait  # the tap's one cap on any wait
         self.jobs = DownloadApi(api)
         self.orchestrator = JobOrchestrator(
             self.jobs,
