@@ -1,12 +1,7 @@
-"""Download a job's file to a temporary file, resuming by byte range when it breaks.
-
-Every attempt asks for a link (``Download.link(attempt)``), so a single-use or expiring
-link is fresh each time. A transfer that breaks keeps the bytes it got and the next
-attempt asks only for the rest (``Range``, guarded by ``If-Range`` so a changed file
-starts over). Redirects are followed by hand on a clean session: credentials go to the
-API host only (a presigned S3 URL refuses a request that carries an Authorization
-header). Nothing is read until the whole file is on disk and passed its checks, so a
-retried download never emits a row twice.
+"""Download a job's file to a temporary file: a fresh link per attempt (single-use or
+expiring links), resume by byte range (``If-Range``: a changed file starts over), redirects
+followed on a clean session (credentials go to the API host only: a presigned S3 URL
+refuses them), and checks before any row is read, so a retry never emits a row twice.
 """
 
 from __future__ import annotations
@@ -76,15 +71,6 @@ class PartialFile:
     def size(self) -> int:
         return self.path.stat().st_size
 
-    def range_headers(self) -> dict[str, str]:
-        """Ask for the rest of the object only (nothing when there is no start yet)."""
-        if not self.size:
-            return {}
-        headers = {"Range": f"bytes={self.size}-"}
-        if self.etag:
-            headers["If-Range"] = self.etag
-        return headers
-
     def restart(self) -> None:
         self.path.write_bytes(b"")
         self.etag = None
@@ -94,44 +80,38 @@ def download(spec: Download) -> Path:
     """Fetch ``spec`` to a file in ``spec.workdir`` and return its path (the caller
     deletes it). Raises ``DownloadError`` after ``spec.attempts`` failed attempts."""
     partial = PartialFile(spec.workdir, spec.suffix)
-    last_error = ""
     try:
         for attempt in range(1, spec.attempts + 1):
-            url = spec.link(attempt)
             try:
-                _fetch(spec, url, partial)
+                _fetch(spec, spec.link(attempt), partial)
                 _verify(spec, partial)
+                return partial.path
             except AttemptError as exc:
-                last_error = str(exc)
                 if attempt == spec.attempts:
-                    break
+                    raise DownloadError(
+                        f"{spec.label}: the file could not be downloaded after {attempt} "
+                        f"attempts ({exc})"
+                    ) from None
+                resuming = f", resuming at byte {partial.size}" if partial.size else ""
                 logger.warning(
-                    "%s: download failed (attempt %d of %d): %s; trying again with a fresh link%s",
-                    spec.label,
-                    attempt,
-                    spec.attempts,
-                    exc,
-                    f", resuming at byte {partial.size}" if partial.size else "",
+                    f"{spec.label}: download failed (attempt {attempt} of {spec.attempts}): "
+                    f"{exc}; trying again with a fresh link{resuming}"
                 )
                 spec.sleep(min(exc.wait, spec.max_wait))
-                continue
-            return partial.path
     except BaseException:
         partial.path.unlink(missing_ok=True)
         raise
-    partial.path.unlink(missing_ok=True)
-    raise DownloadError(
-        f"{spec.label}: the file could not be downloaded after {spec.attempts} attempts "
-        f"({last_error})"
-    )
 
 
-def _fetch(spec: Download, link: str, partial: PartialFile) -> None:
+def _fetch(spec: Download, url: str, partial: PartialFile) -> None:
     with requests.Session() as plain:
-        url = link
         for _ in range(6):
             # Identity encoding: byte ranges then count the bytes written to disk.
-            headers = {"Accept-Encoding": "identity", **partial.range_headers()}
+            headers = {"Accept-Encoding": "identity"}
+            if partial.size:  # the rest only; all of it if the object changed (If-Range)
+                headers["Range"] = f"bytes={partial.size}-"
+                if partial.etag:
+                    headers["If-Range"] = partial.etag
             if spec.auth_host and urlsplit(url).netloc == spec.auth_host:
                 headers.update(spec.auth_headers)
             try:
@@ -169,15 +149,13 @@ def _save(response: requests.Response, partial: PartialFile, where: str) -> None
                 partial.restart()
                 raise AttemptError("the file host answered an unexpected range; starting over")
             total = None if match.group(3) == "*" else int(match.group(3))
-            mode = "ab"
         else:
             length = response.headers.get("Content-Length")
             total = int(length) if length is not None else None
             partial.restart()
-            mode = "wb"
         partial.etag = response.headers.get("ETag")
         try:
-            with partial.path.open(mode) as handle:
+            with partial.path.open("ab") as handle:  # after a restart(), the whole body
                 for chunk in _chunks(response):
                     handle.write(chunk)
         except (requests.RequestException, urllib3.exceptions.HTTPError, OSError) as exc:

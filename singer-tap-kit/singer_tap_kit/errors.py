@@ -1,7 +1,5 @@
-"""Errors a tap shows the user as one clear line (no traceback), and exits non-zero.
-
-Each tap derives its own errors from these, so the kit's tap base can catch them all.
-"""
+"""Errors a tap shows as one line (no traceback) before exiting 1. Each tap derives its own
+from these, so the kit's tap base catches them all."""
 
 from __future__ import annotations
 
@@ -15,10 +13,8 @@ class AuthError(TapError):
 
 
 class ServiceUnavailableError(TapError):
-    """A host kept failing (429, 5xx, dropped or refused connections) after every retry.
-
-    ``status`` is the last HTTP status (None when the host could not be reached at all),
-    so a caller can tell a partition the API keeps refusing from a host that is down."""
+    """A host kept failing after every retry. ``status``, the last HTTP status (None: not
+    reached at all), tells a partition the API keeps refusing from a host that is down."""
 
     def __init__(self, message: str, status: int | None = None) -> None:
         super().__init__(message)
@@ -34,8 +30,7 @@ class JobFailedError(PartitionError):
 
 
 class UnknownJobStatusError(TapError):
-    """The API reported a job status this tap does not know: an error at once, since
-    guessing could wait forever on a job that will never finish."""
+    """An unknown job status: an error at once, as guessing could wait forever."""
 
 
 class CorruptFileError(PartitionError):

@@ -1,24 +1,20 @@
-"""One HTTP retry policy for every request a tap makes.
+"""One HTTP retry policy for every request a tap makes, the SDK's REST streams
+(``RetryingRESTStream``) and the taps' own calls (``HttpClient``) alike.
 
-Retried: 429 (waiting as long as ``Retry-After`` or the body says, capped by the
-``max_retry_wait_seconds`` setting), 5xx, dropped connections and timeouts, with
-exponential backoff and jitter; a refused connection is given about ten seconds in
-all, since a host that refuses connections is rarely back in a minute. Each retry is
-one WARNING line; after the last try one clear error names the host and what failed.
-
-The same loop serves the SDK's REST streams (``RetryingRESTStream.request_decorator``)
-and the taps' own calls (``HttpClient``), so there is one place where retries happen.
+429 (waiting as long as ``Retry-After`` or the body says, capped by
+``max_retry_wait_seconds``), 5xx, dropped connections and timeouts are retried with
+exponential backoff and jitter; a refused connection gets about ten seconds in all, since
+such a host is rarely back in a minute. One WARNING per retry, one error at the end.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 import random
 import socket
 import time
 import typing as t
-from dataclasses import dataclass, field
+from dataclasses import KW_ONLY, dataclass, field, replace
 from urllib.parse import urlsplit
 
 import requests
@@ -42,19 +38,12 @@ MAX_RETRY_WAIT_SETTING = th.Property(
     title="Longest retry wait (seconds)",
     description="Cap on any one wait before a retry, including a server's Retry-After.",
 )
+REFUSED = ("connection refused", "host not found")
 CONNECTION_ERRORS = (
     requests.ConnectionError,
     requests.Timeout,
     requests.exceptions.ChunkedEncodingError,
 )
-
-
-class RetryableResponseError(Exception):
-    """A response worth trying again (429 or 5xx)."""
-
-    def __init__(self, response: requests.Response) -> None:
-        super().__init__(f"HTTP {response.status_code}")
-        self.response = response
 
 
 def is_retryable_status(status: int) -> bool:
@@ -74,15 +63,11 @@ def error_message(response: requests.Response, *fields: str, limit: int = 300) -
         body = response.json()
     except ValueError:
         return (response.text or response.reason or "")[:limit]
-    if isinstance(body, dict):
-        for name in fields:
-            if body.get(name):
-                return str(body[name])[:limit]
-    return str(body)[:limit]
+    found = [body[name] for name in fields if isinstance(body, dict) and body.get(name)]
+    return str(found[0] if found else body)[:limit]
 
 
 def json_object(response: requests.Response) -> dict[str, t.Any] | None:
-    """The body as a JSON object, or None when it is not one."""
     try:
         body = response.json()
     except ValueError:
@@ -90,32 +75,22 @@ def json_object(response: requests.Response) -> dict[str, t.Any] | None:
     return body if isinstance(body, dict) else None
 
 
-def _is_refused(exc: BaseException) -> bool:
-    """Whether a connection error is a refused connection (nothing listens there) or an
-    unknown host name: neither is likely to mend within a minute."""
+def _describe(exc: BaseException) -> str:
+    """What broke the connection. A refused connection or an unknown host name anywhere in
+    the exception's chain (``REFUSED``) is not likely to mend within a minute."""
+    refused = "Connection refused" in str(exc)
     seen: set[int] = set()
     stack: list[BaseException] = [exc]
-    while stack:
+    while stack and not refused:
         current = stack.pop()
-        if id(current) in seen:
-            continue
+        refused = isinstance(current, ConnectionRefusedError | socket.gaierror)
         seen.add(id(current))
-        if isinstance(current, ConnectionRefusedError | socket.gaierror):
-            return True
-        stack += [a for a in current.args if isinstance(a, BaseException)]
-        stack += [e for e in (current.__cause__, current.__context__) if e is not None]
-        reason = getattr(current, "reason", None)
-        if isinstance(reason, BaseException):
-            stack.append(reason)
-    return "Connection refused" in str(exc)
-
-
-def _describe(exc: BaseException) -> str:
-    if _is_refused(exc):
+        links = [*current.args, current.__cause__, current.__context__]
+        links.append(getattr(current, "reason", None))
+        stack += [e for e in links if isinstance(e, BaseException) and id(e) not in seen]
+    if refused:
         return "host not found" if "resolve" in str(exc).lower() else "connection refused"
-    if isinstance(exc, requests.Timeout):
-        return "timed out"
-    return "connection dropped"
+    return "timed out" if isinstance(exc, requests.Timeout) else "connection dropped"
 
 
 @dataclass
@@ -135,37 +110,38 @@ class RetryPolicy:
 
     def renamed(self, service: str) -> RetryPolicy:
         """The same policy for another host of the provider (say its token service)."""
-        return dataclasses.replace(self, service=service)
+        return replace(self, service=service)
 
     def run(self, attempt: t.Callable[[], T], *, what: str, url: str) -> T:
-        """Call ``attempt`` until it returns; it raises ``RetryableResponseError``,
-        ``RetriableAPIError`` or a connection error when a retry may help."""
+        """Call ``attempt`` until it returns; it raises ``RetriableAPIError`` (with the
+        response) or a connection error when a retry may help."""
         started = self.clock()
         for number in range(1, self.attempts + 1):
             if self.limiter is not None:
                 self.limiter.acquire()
             try:
                 return attempt()
-            except (RetryableResponseError, RetriableAPIError, *CONNECTION_ERRORS) as exc:
+            except (RetriableAPIError, *CONNECTION_ERRORS) as exc:
                 response = getattr(exc, "response", None)
-                refused = response is None and _is_refused(exc)
+                reason = f"HTTP {response.status_code}" if response is not None else _describe(exc)
                 wait = self._wait(number, response)
                 elapsed = self.clock() - started
-                out_of_time = refused and elapsed + wait > self.refused_seconds
+                out_of_time = reason in REFUSED and elapsed + wait > self.refused_seconds
                 if number == self.attempts or out_of_time:
+                    tries = f"{number} tries over {elapsed:.0f} s"
+                    if response is None:
+                        where = f"{self.service} at {without_query(url)}"
+                        message = f"Could not reach {where}: {reason} ({tries})."
+                    else:
+                        where = f"{self.service} ({urlsplit(url).netloc})"
+                        message = f"{where} kept answering {reason} to {what} after {tries}."
                     raise ServiceUnavailableError(
-                        self._final(exc, response, what, url, number, elapsed),
+                        self.redact(message),
                         status=None if response is None else response.status_code,
                     ) from None
-                reason = f"HTTP {response.status_code}" if response is not None else _describe(exc)
                 logger.warning(
-                    "%s: %s got %s; retrying in %.1f s (try %d of %d)",
-                    self.service,
-                    self.redact(what),
-                    reason,
-                    wait,
-                    number + 1,
-                    self.attempts,
+                    f"{self.service}: {self.redact(what)} got {reason}; retrying in {wait:.1f} s "
+                    f"(try {number + 1} of {self.attempts})"
                 )
                 self.sleep(wait)
         raise AssertionError("unreachable")  # the loop returns or raises
@@ -180,46 +156,20 @@ class RetryPolicy:
         wait *= 1 + random.uniform(-self.jitter, self.jitter)
         return max(0.0, min(wait, self.max_wait))
 
-    def _final(
-        self,
-        exc: BaseException,
-        response: requests.Response | None,
-        what: str,
-        url: str,
-        tries: int,
-        elapsed: float,
-    ) -> str:
-        where = self.redact(without_query(url))
-        if response is not None:
-            return self.redact(
-                f"{self.service} ({urlsplit(url).netloc}) kept answering HTTP "
-                f"{response.status_code} to {what} after {tries} tries over {elapsed:.0f} s."
-            )
-        return self.redact(
-            f"Could not reach {self.service} at {where}: {_describe(exc)} "
-            f"({tries} tries over {elapsed:.0f} s)."
-        )
 
-
+@dataclass(eq=False)
 class HttpClient:
-    """A requests session whose every call goes through a ``RetryPolicy``.
+    """A requests session whose every call goes through a ``RetryPolicy``. Statuses other
+    than 429/5xx come back to the caller, which knows what a 400 or a 404 means for its API."""
 
-    Statuses other than 429/5xx come back to the caller, which knows what a 400 or a
-    404 means for its API.
-    """
+    policy: RetryPolicy
+    _: KW_ONLY
+    timeout: float | tuple[float, float] = (10, 120)
+    headers: dict[str, str] | None = None
+    session: requests.Session = field(default_factory=requests.Session, init=False)
 
-    def __init__(
-        self,
-        policy: RetryPolicy,
-        *,
-        timeout: float | tuple[float, float] = (10, 120),
-        headers: dict[str, str] | None = None,
-        session: requests.Session | None = None,
-    ) -> None:
-        self.policy = policy
-        self.timeout = timeout
-        self.session = session or requests.Session()
-        self.session.headers.update(headers or {})
+    def __post_init__(self) -> None:
+        self.session.headers.update(self.headers or {})
 
     def request(
         self, method: str, url: str, *, what: str | None = None, **kwargs: t.Any
@@ -229,18 +179,15 @@ class HttpClient:
         def attempt() -> requests.Response:
             response = self.session.request(method, url, **kwargs)
             if is_retryable_status(response.status_code):
-                raise RetryableResponseError(response)
+                raise RetriableAPIError(f"HTTP {response.status_code}", response)
             return response
 
         return self.policy.run(attempt, what=what or f"{method} {urlsplit(url).path}", url=url)
 
 
 class RetryingRESTStream:
-    """Mixin for the SDK's ``RESTStream``: its requests go through the tap's policy.
-
-    ``validate_response`` raises ``RetriableAPIError`` for what may be retried (the
-    SDK's default does so for 429 and 5xx); everything else is the stream's to map.
-    """
+    """Mixin for the SDK's ``RESTStream``: its requests go through the tap's policy, which
+    retries what ``validate_response`` raises as ``RetriableAPIError`` (by default 429, 5xx)."""
 
     @property
     def retry_policy(self) -> RetryPolicy:
@@ -248,11 +195,10 @@ class RetryingRESTStream:
 
     def request_decorator(self, func: t.Callable[..., T]) -> t.Callable[..., T]:
         def call(prepared_request: requests.PreparedRequest, context: t.Any) -> T:
-            path = urlsplit(prepared_request.url or "").path
+            url = prepared_request.url or ""
+            what = f"{prepared_request.method} {urlsplit(url).path}"
             return self.retry_policy.run(
-                lambda: func(prepared_request, context),
-                what=f"{prepared_request.method} {path}",
-                url=prepared_request.url or "",
+                lambda: func(prepared_request, context), what=what, url=url
             )
 
         return call

@@ -1,14 +1,10 @@
-"""A small local journal of created jobs, written before any polling.
-
-An API that refuses a second job while one is running, or whose jobs cost hours, must
-not lose a job id when a run dies: the next run finds it here (and in the state) and
-re-attaches. The file is JSON (group -> records of its unfinished jobs, in order),
-replaced atomically, so a crash never leaves half a journal.
+"""A local journal of created jobs, written before any polling, so a run that dies does not
+lose a job id (some APIs refuse a second job while one runs, some jobs cost hours): the next
+run re-attaches. JSON (group -> records of its unfinished jobs), replaced atomically.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import tempfile
@@ -18,12 +14,6 @@ from pathlib import Path
 Records = list[dict[str, t.Any]]
 
 
-def default_journal_path(tap_name: str, *account_parts: str) -> Path:
-    """``~/.cache/<tap>/journal-<hash>.json``, one per account (the hash hides secrets)."""
-    digest = hashlib.sha256("|".join(account_parts).encode()).hexdigest()[:12]
-    return Path(f"~/.cache/{tap_name}/journal-{digest}.json").expanduser()
-
-
 class JobJournal:
     def __init__(self, path: str | os.PathLike[str]) -> None:
         self.path = Path(path).expanduser()
@@ -31,10 +21,8 @@ class JobJournal:
     def read(self) -> dict[str, Records]:
         try:
             data = json.loads(self.path.read_text())
-        except FileNotFoundError:
-            return {}
         except (OSError, ValueError):
-            return {}  # a damaged journal must not block a run; the state is the other record
+            return {}  # none yet, or damaged: must not block a run (the state is the other copy)
         jobs = data.get("jobs", data.get("exports", {})) if isinstance(data, dict) else {}
         # One record per group (older journals) or a list of them.
         return {k: v if isinstance(v, list) else [v] for k, v in jobs.items() if v}
@@ -45,15 +33,10 @@ class JobJournal:
     def record(self, group: str, records: Records) -> None:
         """Replace the records of ``group`` (an empty list forgets them)."""
         jobs = self.read()
-        if not records and group not in jobs:
-            return
         if records:
             jobs[group] = records
-        else:
-            del jobs[group]
-        self._write(jobs)
-
-    def _write(self, jobs: dict[str, Records]) -> None:
+        elif jobs.pop(group, None) is None:
+            return  # nothing to forget: no write
         atomic_write_text(self.path, json.dumps({"jobs": jobs}, indent=2))
 
 

@@ -1,9 +1,6 @@
-"""Client-side rate limiting: one sliding window per budget (say per minute and per hour).
-
-Every request of a run goes through one limiter, so the run stays inside each budget:
-when one is spent it waits (and says how long when the wait is worth a line) instead
-of collecting 429s.
-"""
+"""Client-side rate limiting: one sliding window per budget (say per minute and per hour),
+shared by every request of a run, which waits when a budget is spent instead of collecting
+429s."""
 
 from __future__ import annotations
 
@@ -12,7 +9,7 @@ import logging
 import threading
 import time
 import typing as t
-from dataclasses import dataclass
+from dataclasses import KW_ONLY, dataclass, field
 
 logger = logging.getLogger("singer_tap_kit.limits")
 QUIET_WAIT = 1.0  # shorter waits are routine pacing, not worth a log line
@@ -24,35 +21,30 @@ class Budget:
     seconds: float
     label: str = ""  # e.g. "minute", for the log line
 
-    def describe(self) -> str:
-        return f"{self.requests} per {self.label or f'{self.seconds:g} s'}"
 
-
+@dataclass(eq=False)
 class SlidingWindowLimiter:
     """At most ``budget.requests`` calls in any ``budget.seconds``, for every budget."""
 
-    def __init__(
-        self,
-        budgets: t.Sequence[Budget],
-        *,
-        clock: t.Callable[[], float] = time.monotonic,
-        sleep: t.Callable[[float], None] = time.sleep,
-    ) -> None:
-        if not budgets or any(b.requests < 1 or b.seconds <= 0 for b in budgets):
-            raise ValueError(f"every budget needs at least one request per window: {budgets}")
-        self.budgets = tuple(budgets)
-        self._longest = max(b.seconds for b in budgets)
-        self._calls: collections.deque[float] = collections.deque()
-        self._clock = clock
-        self._sleep = sleep
-        self._lock = threading.Lock()
-        self.waited = 0.0  # total seconds spent waiting (for tests and the run summary)
+    budgets: t.Sequence[Budget]
+    _: KW_ONLY
+    clock: t.Callable[[], float] = time.monotonic
+    sleep: t.Callable[[float], None] = time.sleep
+    waited: float = field(default=0.0, init=False)  # total seconds spent waiting
+    _calls: collections.deque[float] = field(default_factory=collections.deque, init=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, init=False)
+
+    def __post_init__(self) -> None:
+        if not self.budgets or any(b.requests < 1 or b.seconds <= 0 for b in self.budgets):
+            raise ValueError(f"every budget needs at least one request per window: {self.budgets}")
+        self.budgets = tuple(self.budgets)
+        self._longest = max(b.seconds for b in self.budgets)
 
     def acquire(self) -> None:
         """Block until one more request fits every budget, then count it."""
         while True:
             with self._lock:
-                now = self._clock()
+                now = self.clock()
                 while self._calls and now - self._calls[0] >= self._longest:
                     self._calls.popleft()
                 pause, spent = self._pause(now)
@@ -60,13 +52,13 @@ class SlidingWindowLimiter:
                     self._calls.append(now)
                     return
             if pause >= QUIET_WAIT:
+                per = spent.label or f"{spent.seconds:g} s"
                 logger.info(
-                    "Request budget spent (%s); waiting %.0f s before the next request",
-                    spent.describe(),
-                    pause,
+                    f"Request budget spent ({spent.requests} per {per}); waiting {pause:.0f} s "
+                    "before the next request"
                 )
             self.waited += pause
-            self._sleep(pause)
+            self.sleep(pause)
 
     def _pause(self, now: float) -> tuple[float, Budget]:
         """Seconds until the oldest call that fills a full budget leaves its window."""

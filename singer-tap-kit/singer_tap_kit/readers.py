@@ -1,9 +1,5 @@
-"""Streaming readers for downloaded files: CSV members of a zip, and JSON Lines.
-
-Both read row by row from disk (a zip member through its decompressing stream), so
-memory stays flat whatever the file size. A damaged file is a ``CorruptFileError`` naming
-what was read.
-"""
+"""Streaming readers for downloaded files (CSV members of a zip, JSON Lines): row by row
+from disk, so memory stays flat whatever the size. Damage is a ``CorruptFileError``."""
 
 from __future__ import annotations
 

@@ -1,9 +1,6 @@
-"""How long a throttled or busy server asked us to wait.
-
-``Retry-After`` as seconds or as an HTTP date, else seconds in the body: a JSON field
-(``retry_after``, ``retryAfter``, ``wait``, ``seconds``) or a sentence such as Django
-REST framework's "Expected available in 12 seconds."
-"""
+"""How long a throttled or busy server asked us to wait: ``Retry-After`` as seconds or an
+HTTP date, else seconds in the body (a JSON field, or a sentence such as Django REST
+framework's "Expected available in 12 seconds.")."""
 
 from __future__ import annotations
 

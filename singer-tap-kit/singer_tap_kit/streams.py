@@ -1,10 +1,5 @@
-"""Stream building blocks: rows of completed jobs window by window, and ``_extra``.
-
-``JobStream.job_rows`` is the whole read side of an asynchronous job for one group:
-wait for each job in window order, emit its rows, move the bookmark to its window's
-end, and on a failure keep the bookmark at the last whole window and let the other
-groups go on.
-"""
+"""Stream building blocks: rows of completed jobs window by window (``JobStream``), the
+unfinished jobs a partition keeps in its state, and ``_extra``."""
 
 from __future__ import annotations
 
@@ -33,9 +28,8 @@ def extra_property(description: str, values: th.JSONTypeHelper | bool = True) ->
 
 
 class ExtraFields:
-    """Moves undeclared fields of a row into ``_extra``, which is left out entirely
-    when there are none (so every warehouse shows SQL NULL, not a JSON null). Each new
-    field name is logged once a run."""
+    """Moves undeclared fields of a row into ``_extra``, left out when there are none (so
+    warehouses show SQL NULL, not a JSON null). Each new field name is logged once a run."""
 
     def __init__(self, known: t.Iterable[str], label: str, logger: logging.Logger) -> None:
         self.known = set(known)
@@ -45,17 +39,16 @@ class ExtraFields:
 
     def split(self, row: dict[str, t.Any]) -> dict[str, t.Any]:
         extra = {key: row.pop(key) for key in [k for k in row if k not in self.known]}
-        if extra:
-            new = extra.keys() - self.reported
-            if new:
-                self.reported |= new
-                self.logger.warning(
-                    "%s rows carry fields this tap does not declare: %s (kept in %s)",
-                    self.label,
-                    ", ".join(sorted(new)),
-                    EXTRA_PROPERTY,
-                )
-            row[EXTRA_PROPERTY] = extra
+        if not extra:
+            return row
+        if new := extra.keys() - self.reported:
+            self.reported |= new
+            fields = ", ".join(sorted(new))
+            self.logger.warning(
+                f"{self.label} rows carry fields this tap does not declare: {fields} "
+                f"(kept in {EXTRA_PROPERTY})"
+            )
+        row[EXTRA_PROPERTY] = extra
         return row
 
 
@@ -81,12 +74,11 @@ def unfinished_jobs(
 
 
 class JobStream(FastSync):
-    """Stream mixin for rows that come from asynchronous jobs' files (with the lean sync
-    loop and direct BATCH files of ``FastSync``)."""
+    """Stream mixin for rows that come from asynchronous jobs' files."""
 
     def remember_jobs(self, state: dict, records: list[dict[str, t.Any]]) -> None:
         """Keep a partition's unfinished jobs in the state and write it now, before any
-        polling (the journal file is the other copy)."""
+        polling (the journal is the other copy)."""
         if records:
             state[PENDING_JOBS] = records
         else:
@@ -103,7 +95,8 @@ class JobStream(FastSync):
         on_done: t.Callable[[Job], None] | None = None,
     ) -> t.Iterator[dict[str, t.Any]]:
         """Rows of every job of ``group``, window after window; the bookmark in ``state``
-        moves to ``bookmark_of(job)`` once all of a job's rows went out."""
+        moves to ``bookmark_of(job)`` once all of a job's rows went out. On a failure it
+        stays at the last whole window and the other groups go on."""
         done = on_done or orchestrator.finished
         try:
             for job in orchestrator.jobs(group):
@@ -116,4 +109,4 @@ class JobStream(FastSync):
             state.pop("progress_markers", None)
             # A download that kept failing may work next run from the same finished job.
             orchestrator.fail_group(group, str(exc), forget=not isinstance(exc, DownloadError))
-            self._tap.record_failure(group, str(exc))  # type: ignore[attr-defined]
+            self._tap.record_failure(group, str(exc))

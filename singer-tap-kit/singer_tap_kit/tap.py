@@ -1,21 +1,15 @@
-"""The tap base every tap of this repository builds on.
-
-- Clean exits for sync, ``--test`` and ``--discover``: an expected failure (bad setting,
-  credentials, permission, unreachable host, refused or failed job, corrupt file, a
-  target that stopped reading) is one ERROR line and exit 1, never a traceback.
-- A warning for each config key the tap does not know, naming the closest known one.
-- Partition failures (a campaign, an entity type, a product id ...) do not stop the
-  others: each is logged, and the run ends non-zero with one summary line per failure.
-- One retry policy (``singer_tap_kit.http``) per run, with the secret settings' values
-  hidden from every message it writes.
-- The termination signal writes the state and exits 143 (``sdk_overrides``).
+"""``KitTap``, the tap base every tap of this repository builds on: clean exits (one ERROR
+line, exit 1), a warning per unknown setting, partition failures summarised at the end,
+one retry policy per run with secrets redacted, and exit 143 on SIGTERM (``sdk_overrides``).
 """
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import difflib
 import functools
+import hashlib
 import json
 import logging
 import os
@@ -30,7 +24,7 @@ from singer_sdk.exceptions import ConfigValidationError, FatalAPIError
 
 from singer_tap_kit.errors import PartitionsFailedError, TapError
 from singer_tap_kit.http import RetryPolicy
-from singer_tap_kit.journal import JobJournal, default_journal_path
+from singer_tap_kit.journal import JobJournal
 from singer_tap_kit.sdk_overrides import WRITER, NonZeroTermination
 
 if t.TYPE_CHECKING:
@@ -48,8 +42,6 @@ def hide_queries(text: str) -> str:
 
 
 class KitTap(NonZeroTermination, Tap):
-    """Base class of the repository's taps (see the module docstring)."""
-
     message_writer_class = WRITER
     #: how the provider is named in messages, e.g. "Scantrust"
     service_name: str = "the API"
@@ -58,7 +50,8 @@ class KitTap(NonZeroTermination, Tap):
 
     def __init__(self, *args: t.Any, validate_config: bool = True, **kwargs: t.Any) -> None:
         self.failures: dict[str, str] = {}
-        _drop_the_sdk_sync_failure_line()
+        for handler in logging.getLogger().handlers:
+            handler.addFilter(_without_sdk_sync_failure_line)  # added once: same object
         try:
             super().__init__(*args, validate_config=validate_config, **kwargs)
         except ConfigValidationError:
@@ -68,34 +61,28 @@ class KitTap(NonZeroTermination, Tap):
         if validate_config:  # sync and --test; --about/--discover need no valid settings
             self.check_settings()
 
-    # -- settings ----------------------------------------------------------------------
     def check_settings(self) -> None:
         """Refuse settings that cannot work, before any request (raise
         ``ConfigValidationError``). Taps extend this."""
 
     def warn_unknown_settings(self) -> None:
-        known = set(self._known_setting_names())
-        for key in sorted(set(self.config) - known):
-            close = difflib.get_close_matches(key, sorted(known), n=1, cutoff=0.6)
+        schema = copy.deepcopy(self.config_jsonschema)
+        self.append_builtin_config(schema)
+        known = sorted(schema.get("properties", {}))
+        for key in sorted(set(self.config) - set(known)):
+            close = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
             hint = f"; did you mean {close[0]!r}?" if close else ""
             self.logger.warning("Unknown setting %r is ignored%s", key, hint)
 
-    @classmethod
-    def _known_setting_names(cls) -> list[str]:
-        schema = copy.deepcopy(cls.config_jsonschema)
-        cls.append_builtin_config(schema)
-        return list(schema.get("properties", {}))
-
     @cached_property
     def secret_values(self) -> list[str]:
-        properties = self.config_jsonschema.get("properties", {})
-        secrets = [
+        values = [
             str(self.config[name])
-            for name, spec in properties.items()
+            for name, spec in self.config_jsonschema.get("properties", {}).items()
             # A value of a few characters would mangle every message, and guards nothing.
             if spec.get("secret") and len(str(self.config.get(name) or "")) >= MIN_SECRET_LENGTH
         ]
-        return sorted(secrets, key=len, reverse=True)
+        return sorted(values, key=len, reverse=True)  # a secret holding another goes first
 
     def redact(self, text: str) -> str:
         """``text`` without any secret setting's value nor URL query strings."""
@@ -104,24 +91,22 @@ class KitTap(NonZeroTermination, Tap):
             text = text.replace(secret, "<hidden>")
         return text
 
-    # -- jobs --------------------------------------------------------------------------
     #: settings that pick the account (and query) a job journal belongs to
     journal_keys: tuple[str, ...] = ("api_url",)
 
     @cached_property
     def journal(self) -> JobJournal:
-        """The ``journal_path`` setting's journal, else one per account under ~/.cache."""
+        """The ``journal_path`` setting's journal, else one per account under ~/.cache (the
+        hash of the ``journal_keys`` settings names it and hides secrets)."""
         if self.config.get("journal_path"):
             return JobJournal(self.config["journal_path"])
         values = [self.config.get(key) for key in self.journal_keys]
         parts = [v if isinstance(v, str) else json.dumps(v, sort_keys=True) for v in values]
-        return JobJournal(default_journal_path(self.name, *parts))
+        digest = hashlib.sha256("|".join(parts).encode()).hexdigest()[:12]
+        return JobJournal(f"~/.cache/{self.name}/journal-{digest}.json")
 
-    # -- HTTP --------------------------------------------------------------------------
-    @cached_property
-    def limiter(self) -> SlidingWindowLimiter | None:
-        """A client-side rate limiter shared by every request (None: no limit)."""
-        return None
+    #: a client-side rate limiter shared by every request (taps with a limit override it)
+    limiter: SlidingWindowLimiter | None = None
 
     @cached_property
     def retry_policy(self) -> RetryPolicy:
@@ -132,7 +117,6 @@ class KitTap(NonZeroTermination, Tap):
             redact=self.redact,
         )
 
-    # -- partitions --------------------------------------------------------------------
     def record_failure(self, partition: str, reason: str) -> None:
         """Log a partition that failed; the other partitions go on."""
         self.logger.error("%s (the other %ss still sync)", reason, self.partition_noun)
@@ -149,22 +133,18 @@ class KitTap(NonZeroTermination, Tap):
                 "bookmarks and are retried next run."
             )
 
-    # -- command line ------------------------------------------------------------------
     @classmethod
     def get_singer_command(cls) -> click.Command:
-        """The SDK's command, with every entry point (sync, --test, --discover) wrapped
-        so an expected failure is one line and exit 1."""
+        """The SDK's command with sync, --test and --discover wrapped by ``_clean_exit``."""
         command = super().get_singer_command()
-        command.callback = cls._clean_exit(command.callback)
+        command.callback = cls._clean_exit(command.callback)  # type: ignore[arg-type]
         for param in command.params:
             if param.callback is not None and param.name in ("test", "discover"):
                 param.callback = cls._clean_exit(param.callback)
         return command
 
     @classmethod
-    def _clean_exit(cls, func: t.Callable[..., t.Any] | None) -> t.Callable[..., t.Any]:
-        assert func is not None
-
+    def _clean_exit(cls, func: t.Callable[..., t.Any]) -> t.Callable[..., t.Any]:
         @functools.wraps(func)
         def run(*args: t.Any, **kwargs: t.Any) -> t.Any:
             try:
@@ -176,7 +156,9 @@ class KitTap(NonZeroTermination, Tap):
             except TapError as exc:
                 cls.logger.error("%s", exc)
             except BrokenPipeError:
-                _quiet_stdout()
+                # stdout to /dev/null, so exiting does not fail again flushing a dead pipe
+                with contextlib.suppress(OSError, ValueError):
+                    os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
                 cls.logger.error(
                     "The target stopped reading this tap's output (broken pipe); its own "
                     "log says why."
@@ -188,24 +170,7 @@ class KitTap(NonZeroTermination, Tap):
         return run
 
 
-class _WithoutSdkSyncFailureLine(logging.Filter):
+def _without_sdk_sync_failure_line(record: logging.LogRecord) -> bool:
     """Drops the SDK's "An unhandled error occurred while syncing ..." line: an expected
     failure is one line (the tap base logs its cause), an unexpected one its traceback."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        return not str(record.msg).startswith("An unhandled error occurred while syncing")
-
-
-def _drop_the_sdk_sync_failure_line() -> None:
-    for handler in logging.getLogger().handlers:
-        if not any(isinstance(f, _WithoutSdkSyncFailureLine) for f in handler.filters):
-            handler.addFilter(_WithoutSdkSyncFailureLine())
-
-
-def _quiet_stdout() -> None:
-    """Point stdout at /dev/null, so exiting does not fail again flushing a dead pipe."""
-    try:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-    except (OSError, ValueError):
-        pass
+    return not str(record.msg).startswith("An unhandled error occurred while syncing")

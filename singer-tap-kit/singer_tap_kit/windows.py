@@ -1,9 +1,6 @@
 """Time windows: a range cut into consecutive pieces, each one job or one request.
-
-``TimeWindow`` holds instants (an open start means "from the beginning"), ``DateWindow``
-whole days with an inclusive end. Bookmarks move to a window's end only once every row
-of the window was emitted (``singer_tap_kit.streams``).
-"""
+``TimeWindow`` holds instants (no start: from the beginning), ``DateWindow`` whole days
+with an inclusive end."""
 
 from __future__ import annotations
 
@@ -12,12 +9,9 @@ import typing as t
 from dataclasses import dataclass
 
 
-def parse_instant(value: str | dt.datetime) -> dt.datetime:
+def parse_instant(value: str) -> dt.datetime:
     """An ISO 8601 instant; one without an offset is taken as UTC."""
-    if isinstance(value, dt.datetime):
-        moment = value
-    else:
-        moment = dt.datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    moment = dt.datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
     return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
 
 
@@ -39,17 +33,11 @@ class TimeWindow:
         start = data.get("start")
         return cls(parse_instant(start) if start else None, parse_instant(data["end"]))
 
-    def __str__(self) -> str:
-        start = iso_utc(self.start) if self.start else "the beginning"
-        return f"{start} to {iso_utc(self.end)}"
-
 
 def split_time(start: dt.datetime | None, end: dt.datetime, step: dt.timedelta) -> list[TimeWindow]:
-    """Windows covering [start, end], each at most ``step`` long, in order.
-
-    No start gives one open window; a start at or after the end gives one window
-    ending at ``end`` (nothing new, but the caller still gets its bookmark).
-    """
+    """Windows covering [start, end], each at most ``step`` long, in order. No start gives
+    one open window; a start at or after the end one window ending at ``end`` (nothing new,
+    but the caller still gets its bookmark)."""
     if step <= dt.timedelta(0):
         raise ValueError(f"a window must be longer than 0 (got {step})")
     if start is None:
