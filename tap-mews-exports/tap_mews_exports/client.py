@@ -28,15 +28,11 @@ class MewsClient:
     ) -> None:
         self.http = http
         self.base = f"{api_url.rstrip('/')}/api/connector/v1"
-        self._credentials = {
-            "ClientToken": client_token,
-            "AccessToken": access_token,
-            "Client": client,
-        }
+        self._auth = {"ClientToken": client_token, "AccessToken": access_token, "Client": client}
 
     def post(self, operation: str, payload: dict[str, t.Any]) -> dict[str, t.Any]:
         """POST ``{base}/{operation}`` (e.g. ``exports/add``) and return the JSON answer."""
-        body = {**self._credentials, **payload}
+        body = {**self._auth, **payload}
         response = self.http.request("POST", f"{self.base}/{operation}", json=body)
         status = response.status_code
         if status in (401, 403):

@@ -12,6 +12,5 @@ STREAM_OF_ENTITY = {
     "ResourceBlock": "resource_blocks",
     "LedgerEntry": "ledger_entries",
 }
-ENTITY_OF_STREAM = {stream: entity for entity, stream in STREAM_OF_ENTITY.items()}
 # LedgerEntry is beta and needs posting-date filters: opt in.
 DEFAULT_ENTITY_TYPES = [e for e in STREAM_OF_ENTITY if e != "LedgerEntry"]

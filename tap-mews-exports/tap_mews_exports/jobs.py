@@ -1,19 +1,12 @@
 """Mews exports: the tap's whole export lifecycle, on the kit's ``JobOrchestrator``.
 
-``exports/add`` (``EntityType``, ``Filters``, ``Scope``) answers the ``Export`` and its
-``Id``; ``exports/getAll`` with ``ExportIds`` reports every unfinished export in one
+``exports/add`` creates an export; ``exports/getAll`` reports every unfinished one in one
 call, and a successful export's ``Files`` (pre-signed URLs that expire after about 10
-minutes, so old ones are asked for again before use).
-
-Mews allows one Pending/Processing export per entity type: each type is a serial
-group, whose next window is created as soon as its previous export succeeded, while
-the other types' exports run side by side. An ``add`` answered 400 because an export
-of that type (created elsewhere, or by a run that left no record) is still in flight
-is tried again while polling, up to the timeout; any other refusal fails that type
-only, with Mews' own message.
-
-Windows: ``UpdatedUtc`` ranges of at most 180 days ending 5 minutes (and a margin)
-before the run started; ledger entries by posting date (whole days, at most 180).
+minutes, so old ones are asked for again before use). Mews allows one Pending/Processing
+export per entity type, so each type is a serial group; an ``add`` refused because an
+export of that type (from elsewhere, or a run that left no record) is still in flight is
+tried again while polling. Windows: ``UpdatedUtc`` ranges ending 5 minutes (and a margin)
+before the run started; ledger entries by posting date (whole days). Both at most 180 days.
 """
 
 from __future__ import annotations
@@ -24,7 +17,7 @@ import typing as t
 
 from singer_tap_kit.errors import JobFailedError
 from singer_tap_kit.jobs import Job, JobApi, JobBusyError, JobRefusedError, JobStatus
-from singer_tap_kit.windows import TimeWindow, parse_instant, split_dates, split_time
+from singer_tap_kit.windows import parse_instant, split_dates, split_time
 from tap_mews_exports.errors import MewsRequestError
 
 if t.TYPE_CHECKING:
@@ -124,9 +117,7 @@ def plan_windows(
         return [w.as_dict() for w in split_dates(first, now.date(), MAX_DAYS)]
     end = (now - SAFETY_MARGIN).replace(microsecond=0)
     start = resumed_end or bookmark or config.get("start_date")
-    if start is None:
-        return [TimeWindow(None, end).as_dict()]
-    first = parse_instant(start)
-    if first >= end:
+    first = parse_instant(start) if start else None  # none: one export of everything
+    if first and first >= end:
         return []
     return [w.as_dict() for w in split_time(first, end, dt.timedelta(days=MAX_DAYS))]

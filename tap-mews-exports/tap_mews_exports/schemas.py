@@ -13,225 +13,109 @@ from singer_sdk import typing as th
 
 from singer_tap_kit.streams import extra_property
 
-S, N, INT, B = th.StringType, th.NumberType, th.IntegerType, th.BooleanType
-DT, D = th.DateTimeType, th.DateType
+KINDS: dict[str, t.Any] = {
+    "string": th.StringType,
+    "number": th.NumberType,
+    "integer": th.IntegerType,
+    "boolean": th.BooleanType,
+    "datetime": th.DateTimeType,
+    "date": th.DateType,
+    "object": th.ObjectType(),
+    "strings": th.ArrayType(th.StringType),
+}
 
 
-def _p(name: str, kind: t.Any, **kwargs: t.Any) -> th.Property:
-    return th.Property(name, kind, **kwargs)
+def _fields(*specs: str | th.Property) -> list[th.Property]:
+    """Properties in order: a ``th.Property`` as given, a string as ``Name`` or
+    ``Name:kind`` items (no kind: a string; a trailing ``!``: required)."""
+    fields = []
+    for spec in specs:
+        if isinstance(spec, th.Property):
+            fields.append(spec)
+            continue
+        for item in spec.split():
+            name, _, kind = item.rstrip("!").partition(":")
+            fields.append(th.Property(name, KINDS[kind or "string"], required=item.endswith("!")))
+    return fields
 
 
-def _obj(*properties: th.Property) -> th.ObjectType:
-    return th.ObjectType(*properties, additional_properties=True)
+def _object(*specs: str | th.Property) -> th.ObjectType:
+    return th.ObjectType(*_fields(*specs))
 
 
-AMOUNT = _obj(
-    _p("Currency", S),
-    _p("NetValue", N),
-    _p("GrossValue", N),
-    _p("TaxValues", th.ArrayType(_obj(_p("Code", S), _p("Value", N)))),
-    _p(
+def _array_of(*specs: str | th.Property) -> th.ArrayType:
+    return th.ArrayType(_object(*specs))
+
+
+KINDS["amount"] = _object(
+    "Currency NetValue:number GrossValue:number",
+    th.Property("TaxValues", _array_of("Code Value:number")),
+    th.Property(
         "Breakdown",
-        _obj(
-            _p(
-                "Items",
-                th.ArrayType(_obj(_p("TaxRateCode", S), _p("NetValue", N), _p("TaxValue", N))),
-            )
-        ),
+        _object(th.Property("Items", _array_of("TaxRateCode NetValue:number TaxValue:number"))),
     ),
-    _p("Value", N),
-    _p("Net", N),
-    _p("Tax", N),
-    _p("TaxRate", N),
+    "Value:number Net:number Tax:number TaxRate:number",
 )
-ADDRESS = _obj(
-    _p("Line1", S),
-    _p("Line2", S),
-    _p("City", S),
-    _p("PostalCode", S),
-    _p("CountryCode", S),
-    _p("CountrySubdivisionCode", S),
-)
+KINDS["address"] = _object("Line1 Line2 City PostalCode CountryCode CountrySubdivisionCode")
 EXTRA = extra_property("Fields Mews sent that this schema does not declare (kept, not lost).")
-COMMON = (
-    _p("Id", S, required=True),
-    _p("EnterpriseId", S),
-    _p("CreatedUtc", DT),
-    _p("UpdatedUtc", DT),
-)
+COMMON = _fields("Id! EnterpriseId CreatedUtc:datetime UpdatedUtc:datetime")
 
-_FIELDS: dict[str, tuple[th.Property, ...]] = {
-    "OrderItem": (
-        _p("AccountId", S),
-        _p("AccountType", S),
-        _p("ServiceId", S),
-        _p("ServiceOrderId", S),
-        _p("BillId", S),
-        _p("AccountingCategoryId", S),
-        _p("UnitCount", INT),
-        _p("UnitAmount", AMOUNT),
-        _p("Amount", AMOUNT),
-        _p("RevenueType", S),
-        _p("ConsumedUtc", DT),
-        _p("CanceledUtc", DT),
-        _p("ClosedUtc", DT),
-        _p("AccountingState", S),
-        _p("Type", S),
-        _p("Options", _obj()),
-        _p("Data", _obj()),
+_FIELDS = {
+    "OrderItem": _fields(
+        "AccountId AccountType ServiceId ServiceOrderId BillId AccountingCategoryId "
+        "UnitCount:integer UnitAmount:amount Amount:amount RevenueType ConsumedUtc:datetime "
+        "CanceledUtc:datetime ClosedUtc:datetime AccountingState Type Options:object Data:object"
     ),
-    "Payment": (
-        _p("AccountId", S),
-        _p("AccountType", S),
-        _p("BillId", S),
-        _p("AccountingCategoryId", S),
-        _p("Amount", AMOUNT),
-        _p("OriginalAmount", AMOUNT),
-        _p("Notes", S),
-        _p("SettlementId", S),
-        _p("ConsumedUtc", DT),
-        _p("ClosedUtc", DT),
-        _p("ChargedUtc", DT),
-        _p("SettlementUtc", DT),
-        _p("AccountingState", S),
-        _p("State", S),
-        _p("Identifier", S),
-        _p("Type", S),
-        _p("Kind", S),
-        _p("Data", _obj()),
+    "Payment": _fields(
+        "AccountId AccountType BillId AccountingCategoryId Amount:amount OriginalAmount:amount "
+        "Notes SettlementId ConsumedUtc:datetime ClosedUtc:datetime ChargedUtc:datetime "
+        "SettlementUtc:datetime AccountingState State Identifier Type Kind Data:object"
     ),
-    "Reservation": (
-        _p("ServiceId", S),
-        _p("GroupId", S),
-        _p("Number", S),
-        _p("ChannelNumber", S),
-        _p("State", S),
-        _p("Origin", S),
-        _p("CancelledUtc", DT),
-        _p("VoucherId", S),
-        _p("BusinessSegmentId", S),
-        _p("RateId", S),
-        _p("CreditCardId", S),
-        _p("RequestedResourceCategoryId", S),
-        _p("AssignedResourceId", S),
-        _p("ScheduledStartUtc", DT),
-        _p("ScheduledEndUtc", DT),
-        _p("ActualStartUtc", DT),
-        _p("ActualEndUtc", DT),
-        _p("AccountId", S),
-        _p("AccountType", S),
-        _p("PersonCounts", th.ArrayType(_obj(_p("AgeCategoryId", S), _p("Count", INT)))),
-        _p("Options", _obj(_p("OwnerCheckedIn", B), _p("AllCompanionsCheckedIn", B))),
+    "Reservation": _fields(
+        "ServiceId GroupId Number ChannelNumber State Origin CancelledUtc:datetime VoucherId "
+        "BusinessSegmentId RateId CreditCardId RequestedResourceCategoryId AssignedResourceId "
+        "ScheduledStartUtc:datetime ScheduledEndUtc:datetime ActualStartUtc:datetime "
+        "ActualEndUtc:datetime AccountId AccountType",
+        th.Property("PersonCounts", _array_of("AgeCategoryId Count:integer")),
+        th.Property("Options", _object("OwnerCheckedIn:boolean AllCompanionsCheckedIn:boolean")),
     ),
-    "Customer": (
-        _p("ChainId", S),
-        _p("Number", S),
-        _p("Title", S),
-        _p("Sex", S),
-        _p("FirstName", S),
-        _p("LastName", S),
-        _p("SecondLastName", S),
-        _p("NationalityCode", S),
-        _p("LanguageCode", S),
-        _p("BirthDate", D),
-        _p("BirthPlace", S),
-        _p("Email", S),
-        _p("Phone", S),
-        _p("TaxIdentificationNumber", S),
-        _p("LoyaltyCode", S),
-        _p("Notes", S),
-        _p("Classifications", th.ArrayType(S)),
-        _p("Options", th.ArrayType(S)),
-        _p("Address", ADDRESS),
-        _p("CompanyId", S),
-        _p("IsActive", B),
+    "Customer": _fields(
+        "ChainId Number Title Sex FirstName LastName SecondLastName NationalityCode "
+        "LanguageCode BirthDate:date BirthPlace Email Phone TaxIdentificationNumber "
+        "LoyaltyCode Notes Classifications:strings Options:strings Address:address CompanyId "
+        "IsActive:boolean"
     ),
-    "Company": (
-        _p("ChainId", S),
-        _p("Name", S),
-        _p("MotherCompanyId", S),
-        _p("Number", INT),
-        _p("Identifier", S),
-        _p("TaxIdentifier", S),
-        _p("InvoiceDueInterval", S),
-        _p("AccountingCode", S),
-        _p("Notes", S),
-        _p("Iata", S),
-        _p("Options", _obj()),
-        _p("Address", ADDRESS),
-        _p("IsActive", B),
+    "Company": _fields(
+        "ChainId Name MotherCompanyId Number:integer Identifier TaxIdentifier "
+        "InvoiceDueInterval AccountingCode Notes Iata Options:object Address:address "
+        "IsActive:boolean"
     ),
-    "Bill": (
-        _p("Name", S),
-        _p("AccountId", S),
-        _p("AccountType", S),
-        _p("CounterId", S),
-        _p("State", S),
-        _p("Type", S),
-        _p("Number", S),
-        _p("VariableSymbol", S),
-        _p("IssuedUtc", DT),
-        _p("TaxedUtc", DT),
-        _p("PaidUtc", DT),
-        _p("DueUtc", DT),
-        _p("Notes", S),
-        _p("Options", _obj()),
+    "Bill": _fields(
+        "Name AccountId AccountType CounterId State Type Number VariableSymbol "
+        "IssuedUtc:datetime TaxedUtc:datetime PaidUtc:datetime DueUtc:datetime Notes "
+        "Options:object"
     ),
-    "AvailabilityAdjustment": (
-        _p("AvailabilityBlockId", S),
-        _p("ResourceCategoryId", S),
-        _p("StartUtc", DT),
-        _p("EndUtc", DT),
-        _p("FirstTimeUnitStartUtc", DT),
-        _p("LastTimeUnitStartUtc", DT),
-        _p("UnitCount", INT),
-        _p("ActivityState", S),
-        _p("ReleaseOverrideUtc", DT),
-        _p("IsActive", B, required=True),
-        _p("PaxCounts", th.ArrayType(_obj(_p("PersonCount", INT), _p("UnitCount", INT)))),
-        _p("FirstTimeUnitReleaseUtc", DT),
+    "AvailabilityAdjustment": _fields(
+        "AvailabilityBlockId ResourceCategoryId StartUtc:datetime EndUtc:datetime "
+        "FirstTimeUnitStartUtc:datetime LastTimeUnitStartUtc:datetime UnitCount:integer "
+        "ActivityState ReleaseOverrideUtc:datetime IsActive:boolean!",
+        th.Property("PaxCounts", _array_of("PersonCount:integer UnitCount:integer")),
+        "FirstTimeUnitReleaseUtc:datetime",
     ),
-    "AvailabilityBlock": (
-        _p("ServiceId", S),
-        _p("RateId", S),
-        _p("VoucherId", S),
-        _p("BookerId", S),
-        _p("CompanyId", S),
-        _p("Budget", _obj(_p("Value", N), _p("Currency", S))),
-        _p("State", S),
-        _p("ReservationPurpose", S),
-        _p("FirstTimeUnitStartUtc", DT),
-        _p("LastTimeUnitStartUtc", DT),
-        _p("ReleasedUtc", DT),
-        _p("RollingReleaseOffset", S),
-        _p("ExternalIdentifier", S),
-        _p("Name", S),
-        _p("Notes", S),
-        _p("IsActive", B),
+    "AvailabilityBlock": _fields(
+        "ServiceId RateId VoucherId BookerId CompanyId",
+        th.Property("Budget", _object("Value:number Currency")),
+        "State ReservationPurpose FirstTimeUnitStartUtc:datetime LastTimeUnitStartUtc:datetime "
+        "ReleasedUtc:datetime RollingReleaseOffset ExternalIdentifier Name Notes IsActive:boolean",
     ),
-    "ResourceBlock": (
-        _p("AssignedResourceId", S),
-        _p("IsActive", B),
-        _p("Type", S),
-        _p("StartUtc", DT),
-        _p("EndUtc", DT),
-        _p("DeletedUtc", DT),
-        _p("Name", S),
-        _p("Notes", S),
+    "ResourceBlock": _fields(
+        "AssignedResourceId IsActive:boolean Type StartUtc:datetime EndUtc:datetime "
+        "DeletedUtc:datetime Name Notes"
     ),
-    "LedgerEntry": (
-        _p("TransactionId", S),
-        _p("AccountId", S),
-        _p("BillId", S),
-        _p("AccountingCategoryId", S),
-        _p("AccountingItemId", S),
-        _p("AccountingItemType", S),
-        _p("LedgerType", S),
-        _p("LedgerEntryType", S),
-        _p("PostingDate", D),
-        _p("Value", N),
-        _p("NetBaseValue", N),
-        _p("TaxRateCode", S),
+    "LedgerEntry": _fields(
+        "TransactionId AccountId BillId AccountingCategoryId AccountingItemId "
+        "AccountingItemType LedgerType LedgerEntryType PostingDate:date Value:number "
+        "NetBaseValue:number TaxRateCode"
     ),
 }
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 import logging
-import shutil
 import tempfile
 import typing as t
 from pathlib import Path
@@ -34,7 +33,6 @@ class ExportStream(JobStream, Stream):
 
     entity_type: str
     primary_keys = ("Id",)
-    replication_key = "UpdatedUtc"
     is_sorted = False  # rows come in export order; the bookmark is the window end
 
     def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
@@ -63,17 +61,15 @@ class ExportStream(JobStream, Stream):
     # -- syncing -------------------------------------------------------------------------
     def get_records(self, context: Context | None) -> t.Iterable[dict[str, t.Any]]:
         self._tap.start_exports()  # done already by a sync; not by --test or a dry run
-        workdir = Path(tempfile.mkdtemp(prefix=f"tap-mews-{self.name}-"))
-        try:
+        prefix = f"tap-mews-{self.name}-"
+        with tempfile.TemporaryDirectory(prefix=prefix, ignore_cleanup_errors=True) as workdir:
             yield from self.job_rows(
                 self.orchestrator,
                 self.entity_type,
                 self.stream_state,
-                functools.partial(self._rows_of, workdir=workdir),
+                functools.partial(self._rows_of, workdir=Path(workdir)),
                 bookmark_of=lambda job: str(job.window["end"]),
             )
-        finally:
-            shutil.rmtree(workdir, ignore_errors=True)
 
     def _rows_of(self, job: Job, workdir: Path) -> t.Iterator[dict[str, t.Any]]:
         count = len(export_files(self.orchestrator, job))
@@ -133,9 +129,8 @@ def stream_class(entity_type: str) -> type[ExportStream]:
         "name": STREAM_OF_ENTITY[entity_type],
         "entity_type": entity_type,
         "schema": schema_for(entity_type),
+        "replication_key": "PostingDate" if entity_type == LEDGER else "UpdatedUtc",
     }
-    if entity_type == LEDGER:
-        attributes["replication_key"] = "PostingDate"
     return type(f"{entity_type}Stream", (ExportStream,), attributes)
 
 

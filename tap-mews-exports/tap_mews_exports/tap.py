@@ -19,9 +19,6 @@ from tap_mews_exports.entity_types import DEFAULT_ENTITY_TYPES, STREAM_OF_ENTITY
 from tap_mews_exports.jobs import ExportApi, plan_windows
 from tap_mews_exports.streams import STREAM_TYPES
 
-if t.TYPE_CHECKING:
-    from tap_mews_exports.streams import ExportStream
-
 
 def _version() -> str:
     try:
@@ -157,10 +154,10 @@ class TapMewsExports(KitTap):
     def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
         super().__init__(*args, **kwargs)
         if not kwargs.get("validate_config", True):  # --discover: the cheap checks still hold
-            self._refuse(self._setting_errors())
+            self.check_settings(discovering=True)
 
     # -- settings --------------------------------------------------------------------------
-    def _setting_errors(self) -> list[str]:
+    def check_settings(self, *, discovering: bool = False) -> None:
         errors = []
         unknown = [e for e in self.config.get("entity_types") or [] if e not in STREAM_OF_ENTITY]
         if unknown:
@@ -170,31 +167,24 @@ class TapMewsExports(KitTap):
         ledger_start = self.config.get("ledger_start_date")
         if ledger_start is not None and not _is_date(ledger_start):
             errors.append(f"ledger_start_date: {ledger_start!r} is not a date (YYYY-MM-DD)")
-        return errors
-
-    def check_settings(self) -> None:
-        errors = self._setting_errors()
-        ledger = self.streams.get("ledger_entries")
-        if (
-            not errors
-            and ledger is not None
-            and ledger.selected
-            and not self.config.get("ledger_start_date")
-            and not self.config.get("start_date")
-            and not ledger.stream_state.get("replication_key_value")
-            and not ledger.unfinished_records()
-        ):
-            errors.append(
-                "ledger_entries (LedgerEntry) needs ledger_start_date (or start_date): Mews "
-                "exports ledger entries only by posting-date range"
-            )
-        for key in ("enterprise_ids", "chain_ids"):
-            if len(self.config.get(key) or []) > 1000:
-                errors.append(f"{key}: at most 1000 ids")
-        self._refuse(errors)
-
-    @staticmethod
-    def _refuse(errors: list[str]) -> None:
+        if not discovering:  # a run's checks: they need the streams and their state
+            ledger = self.streams.get("ledger_entries")
+            if (
+                not errors
+                and ledger is not None
+                and ledger.selected
+                and not self.config.get("ledger_start_date")
+                and not self.config.get("start_date")
+                and not ledger.stream_state.get("replication_key_value")
+                and not ledger.unfinished_records()
+            ):
+                errors.append(
+                    "ledger_entries (LedgerEntry) needs ledger_start_date (or start_date): Mews "
+                    "exports ledger entries only by posting-date range"
+                )
+            for key in ("enterprise_ids", "chain_ids"):
+                if len(self.config.get(key) or []) > 1000:
+                    errors.append(f"{key}: at most 1000 ids")
         if errors:
             raise ConfigValidationError("Invalid configuration", errors=errors)
 
@@ -219,11 +209,11 @@ class TapMewsExports(KitTap):
 
     @cached_property
     def orchestrator(self) -> JobOrchestrator:
-        scope = {}
-        if self.config.get("enterprise_ids"):
-            scope["EnterpriseIds"] = self.config["enterprise_ids"]
-        if self.config.get("chain_ids"):
-            scope["ChainIds"] = self.config["chain_ids"]
+        scope = {
+            name: self.config[key]
+            for key, name in (("enterprise_ids", "EnterpriseIds"), ("chain_ids", "ChainIds"))
+            if self.config.get(key)
+        }
         return JobOrchestrator(
             ExportApi(self.client, scope),
             poll_interval=float(self.config["poll_interval_seconds"]),
@@ -231,16 +221,11 @@ class TapMewsExports(KitTap):
             max_attempts=int(self.config["max_export_attempts"]),
             serial_groups=True,  # Mews: one pending export per entity type
             journal=self.journal,
-            remember=lambda entity_type, records: self._stream_of(entity_type).remember(records),
+            remember=self._remember,
         )
 
-    def _stream_of(self, entity_type: str) -> ExportStream:
-        return self.streams[STREAM_OF_ENTITY[entity_type]]  # type: ignore[return-value]
-
-    @cached_property
-    def run_started(self) -> dt.datetime:
-        """'Now' of this run, fixed once, so the run's windows are final."""
-        return dt.datetime.now(dt.UTC)
+    def _remember(self, entity_type: str, records: list[dict[str, t.Any]]) -> None:
+        self.streams[STREAM_OF_ENTITY[entity_type]].remember(records)  # type: ignore[attr-defined]
 
     # -- running ---------------------------------------------------------------------------
     def start_exports(self) -> None:
@@ -249,6 +234,7 @@ class TapMewsExports(KitTap):
         if self.exports_started:
             return
         self.exports_started = True
+        now = dt.datetime.now(dt.UTC)  # one for every type, so the run's windows are final
         for stream in self.streams.values():
             if not stream.selected:
                 continue
@@ -259,7 +245,7 @@ class TapMewsExports(KitTap):
                 resumed_end=resumed[-1].window["end"] if resumed else None,
                 bookmark=stream.stream_state.get("replication_key_value"),
                 config=self.config,
-                now=self.run_started,
+                now=now,
             ):
                 self.orchestrator.add(entity_type, window)
         self.orchestrator.start()

@@ -1,10 +1,6 @@
-"""The Scantrust REST API v2: UAT auth, the kit's retry policy, Scantrust's error mapping.
-
-Every request goes through the tap's one retry policy (``KitTap.retry_policy``): the
-SDK's paged streams by ``RetryingRESTStream``, the code search calls by ``ScantrustApi``.
-What stays here is what Scantrust's answers mean: 401 a bad token, 403 a missing
-permission (both named), any other 4xx a campaign error with DRF's ``detail``.
-"""
+"""The Scantrust REST API v2: UAT auth and what its answers mean (401 a bad token, 403 a
+missing permission, both named; any other 4xx a campaign error with DRF's ``detail``).
+Retries are the tap's one retry policy, for the paged streams and ``ScantrustApi`` alike."""
 
 from __future__ import annotations
 
@@ -12,7 +8,6 @@ import typing as t
 from http import HTTPStatus
 
 import requests
-from singer_sdk.authenticators import APIKeyAuthenticator
 from singer_sdk.exceptions import RetriableAPIError
 from singer_sdk.streams import RESTStream
 
@@ -54,23 +49,15 @@ def raise_for_error(response: requests.Response, stream: str, permission: str) -
 
 
 class ScantrustStream(RetryingRESTStream, RESTStream):
-    """Shared behaviour of every Scantrust stream."""
-
-    #: the permission this stream's endpoints need (named in 401/403 errors)
-    permission: str = ""
+    permission: str = ""  # what this stream's endpoints need (named in 401/403 errors)
 
     @property
     def url_base(self) -> str:
         return self.config["api_url"].rstrip("/")
 
     @property
-    def authenticator(self) -> APIKeyAuthenticator:
-        value = auth_headers(self.config)["Authorization"]
-        return APIKeyAuthenticator(key="Authorization", value=value, location="header")
-
-    @property
     def http_headers(self) -> dict[str, str]:
-        return {"Accept": "application/json", **super().http_headers}
+        return {"Accept": "application/json", **auth_headers(self.config), **super().http_headers}
 
     def validate_response(self, response: requests.Response) -> None:
         if is_retryable_status(response.status_code):
@@ -82,9 +69,7 @@ class ScantrustApi:
     """JSON calls outside the SDK's paging (search tasks, documents, download links)."""
 
     def __init__(self, stream: ScantrustStream) -> None:
-        self.base = stream.url_base
-        self.stream = stream.name
-        self.permission = stream.permission
+        self.stream = stream
         headers = {"Accept": "application/json", **auth_headers(stream.config)}
         self.client = HttpClient(stream.retry_policy, headers=headers)
 
@@ -92,10 +77,10 @@ class ScantrustApi:
         self, path: str, params: t.Mapping[str, t.Any] | None = None, *, missing_ok: bool = False
     ) -> dict[str, t.Any] | None:
         """The JSON object at ``path``; None for a 404 when ``missing_ok``."""
-        response = self.client.request("GET", f"{self.base}{path}", params=params)
+        response = self.client.request("GET", f"{self.stream.url_base}{path}", params=params)
         if missing_ok and response.status_code == HTTPStatus.NOT_FOUND:
             return None
-        raise_for_error(response, self.stream, self.permission)
+        raise_for_error(response, self.stream.name, self.stream.permission)
         body = json_object(response)
         if body is None:
             raise CampaignError(f"Scantrust answered {path} with content that is not JSON")

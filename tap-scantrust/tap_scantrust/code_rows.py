@@ -1,8 +1,5 @@
-"""Typed code rows of a search result zip (read as a stream by the kit's readers).
-
-The zip holds a CSV (double-quoted, with a header): the fixed columns, then one column
-per SCM field of the campaign. Empty strings become null; SCM fields go into ``scm``.
-"""
+"""Typed code rows of a search result zip, read as a stream: a CSV of the fixed columns,
+then one column per SCM field of the campaign (into ``scm``). Empty strings become null."""
 
 from __future__ import annotations
 
@@ -10,28 +7,17 @@ import typing as t
 
 from singer_tap_kit.errors import CorruptFileError
 from singer_tap_kit.readers import csv_records, zip_csv_members
+from tap_scantrust.schemas import codes_schema
 
 if t.TYPE_CHECKING:
     from pathlib import Path
 
-FIXED_COLUMNS = (
-    "extended_id",
-    "serial_number",
-    "brand",
-    "product",
-    "sku",
-    "status",
-    "blacklist_reason",
-    "scm_updated_by",
-    "scm_updated_at",
-    "activated_by",
-    "activated_at",
-    "workorder_id",
-)
+# The CSV's own columns: the typed ones but those the tap adds to each row.
+ADDED = ("campaign_id", "scm", "changed_before")
+FIXED_COLUMNS = tuple(name for name in codes_schema([])["properties"] if name not in ADDED)
 
 
 def read_codes(path: Path, campaign_id: int, changed_before: str) -> t.Iterator[dict[str, t.Any]]:
-    """Typed code rows of the zip at ``path``."""
     label = f"Campaign {campaign_id}"
     members = 0
     for _name, reader in zip_csv_members(path, lambda n: n.lower().endswith(".csv"), label):

@@ -1,15 +1,10 @@
 """Scantrust's code search tasks: the codes stream's whole job lifecycle (with the kit).
 
-``GET /api/v2/codes/download/?campaign=...&<filters>`` starts a background search and
-answers ``document.key``; ``GET /api/v2/documents/{key}`` reports its ``status`` (and
-``row_count``) until ``complete``; ``GET /api/v2/documents/{key}/get-download-link/``
-then gives a single-use link to the zipped CSV.
-
-Every window of every campaign is planned and created up front, then all are polled
-together (``JobOrchestrator``), so N campaigns take about as long as the slowest one.
-Task keys go to the journal and to the campaign's state (``pending_jobs``) before any
-polling: a run killed while waiting re-attaches to its tasks, and a task the API no
-longer knows (404) is started again.
+``GET /api/v2/codes/download/?campaign=...&<filters>`` starts a search and answers
+``document.key``; ``GET /api/v2/documents/{key}`` reports its ``status`` until
+``complete``; ``.../get-download-link/`` then gives a single-use link to the zipped CSV.
+Every window of every campaign is created up front and all are polled together; task
+keys are journalled (and kept in the state) first, so a killed run re-attaches to them.
 """
 
 from __future__ import annotations
@@ -19,16 +14,14 @@ import logging
 import typing as t
 
 from singer_tap_kit.jobs import Job, JobApi, JobOrchestrator, JobRefusedError, JobStatus
+from singer_tap_kit.streams import PENDING_JOBS
 from singer_tap_kit.windows import TimeWindow, iso_utc, parse_instant, split_time
 from tap_scantrust.errors import CampaignError
 
 if t.TYPE_CHECKING:
-    from singer_tap_kit.jobs import Remember
-    from singer_tap_kit.journal import JobJournal
     from tap_scantrust.client import ScantrustApi
 
-CREATE_PATH = "/api/v2/codes/download/"
-PENDING_JOBS = "pending_jobs"  # the campaign partition's state key for unfinished tasks
+logger = logging.getLogger("tap-scantrust.jobs")
 # Every status word of a search document: the seed's "complete", the stand-in's others.
 STATUSES = {
     "pending": JobStatus.PENDING,
@@ -36,7 +29,6 @@ STATUSES = {
     "complete": JobStatus.COMPLETED,
     "failed": JobStatus.FAILED,
 }
-logger = logging.getLogger("tap-scantrust.jobs")
 
 
 def group_of(campaign_id: int) -> str:
@@ -52,7 +44,7 @@ class CodeSearchApi(JobApi):
 
     def create(self, job: Job) -> str:
         try:
-            answer = self.api.get(CREATE_PATH, job.params) or {}
+            answer = self.api.get("/api/v2/codes/download/", job.params) or {}
         except CampaignError as exc:
             raise JobRefusedError(f"the code search was refused ({exc})") from None
         return str((answer.get("document") or {}).get("key") or "")
@@ -80,41 +72,32 @@ class CodeSearchApi(JobApi):
         return str(answer["link"])
 
 
-class CodeSearches:
+class CodeSearches(JobOrchestrator):
     """Plans every campaign's windows, resumes an earlier run's tasks, creates the rest."""
 
-    def __init__(
-        self,
-        api: ScantrustApi,
-        config: t.Mapping[str, t.Any],
-        *,
-        journal: JobJournal | None,
-        remember: Remember | None,
-        now: dt.datetime | None = None,
-    ) -> None:
-        self.config = config
-        self.now = now or dt.datetime.now(dt.UTC).replace(microsecond=0)
-        self.api = CodeSearchApi(api)
-        self.orchestrator = JobOrchestrator(
-            self.api,
+    def __init__(self, api: ScantrustApi, config: t.Mapping[str, t.Any], **options: t.Any) -> None:
+        super().__init__(
+            CodeSearchApi(api),
             poll_interval=float(config["poll_interval_seconds"]),
             timeout=float(config["job_timeout_seconds"]),
-            journal=journal,
-            remember=remember,
+            **options,  # journal, remember
         )
+        self.config = config
+        self.now = dt.datetime.now(dt.UTC).replace(microsecond=0)
 
-    def plan(self, campaign_id: int, bookmark: str | None, stored: list[dict[str, t.Any]]) -> None:
+    def plan(self, campaign_id: int, state: dict, journalled: list[dict[str, t.Any]]) -> None:
         """Resume the campaign's unfinished tasks, then plan windows from where they end."""
         group = group_of(campaign_id)
-        resumed = self.orchestrator.resume(group, self._resumable(campaign_id, bookmark, stored))
+        bookmark = state.get("replication_key_value")
+        stored = journalled or state.get(PENDING_JOBS) or []
+        resumed = self.resume(group, self._resumable(campaign_id, bookmark, stored))
         resumed_end = resumed[-1].window["end"] if resumed else None
         for window in self._windows(bookmark, resumed_end):
-            self.orchestrator.add(group, window.as_dict(), self.params(campaign_id, window))
+            self.add(group, window.as_dict(), self.params(campaign_id, window))
 
     def start(self) -> None:
-        """Re-attach to resumed tasks and create every planned one."""
-        self.orchestrator.start()
-        created = sum(1 for jobs in self.orchestrator.groups.values() for job in jobs if job.id)
+        super().start()
+        created = sum(1 for jobs in self.groups.values() for job in jobs if job.id)
         logger.info("%d code search task(s) under way; polling them together", created)
 
     def params(self, campaign_id: int, window: TimeWindow) -> dict[str, t.Any]:
@@ -139,9 +122,8 @@ class CodeSearches:
         if bookmark:
             lookback = dt.timedelta(days=float(self.config["lookback_days"]))
             return split_time(parse_instant(bookmark) - lookback, self.now, step)
-        if self.config.get("start_date"):
-            return split_time(parse_instant(self.config["start_date"]), self.now, step)
-        return [TimeWindow(None, self.now)]  # first sync: every code, activated or not
+        first = self.config.get("start_date")  # none: every code, activated or not
+        return split_time(parse_instant(first) if first else None, self.now, step)
 
     def _resumable(
         self, campaign_id: int, bookmark: str | None, stored: list[dict[str, t.Any]]

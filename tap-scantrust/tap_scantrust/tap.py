@@ -116,7 +116,6 @@ class TapScantrust(KitTap):
     ).to_dict()
 
     def check_settings(self) -> None:
-        """Refuse settings that cannot work, before any request."""
         config = self.config
         errors = []
         campaigns = config.get("campaign_ids") or []
@@ -135,9 +134,7 @@ class TapScantrust(KitTap):
                 errors.append(
                     f"scm_filters: {key!r} should be the bare SCM key (it is sent as scm_<key>)"
                 )
-        for key in config.get("scm_fields") or []:
-            if not key:
-                errors.append("scm_fields: empty SCM key")
+        errors += ["scm_fields: empty SCM key" for key in config.get("scm_fields") or [] if not key]
         if errors:
             raise ConfigValidationError("Invalid configuration", errors=errors)
 
