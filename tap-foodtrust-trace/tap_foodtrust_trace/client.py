@@ -1,11 +1,6 @@
-"""The Trace API client: host, token and headers, and what each answer means.
-
-Retries are the kit's (``RetryingRESTStream``: 429, 5xx, dropped and refused
-connections). What stays here is the provider's reading of an answer: a 401 renews the
-exchanged token once per request, 404 is an unknown product id, 403 a missing
-entitlement; and which failures end one product id only (its answers kept failing)
-and which end the run (credentials, or a host that cannot be reached at all).
-"""
+"""The Trace API client on the kit's retries: a 401 renews the exchanged token once per
+request, 404 is an unknown product id, 403 a missing entitlement; answers that kept
+failing end one product id, credentials or an unreachable host end the run."""
 
 from __future__ import annotations
 
@@ -18,6 +13,7 @@ from singer_sdk.streams import RESTStream
 
 from singer_tap_kit.errors import ServiceUnavailableError
 from singer_tap_kit.http import RetryingRESTStream, is_retryable_status
+from tap_foodtrust_trace.auth import TokenExchangeAuthenticator
 from tap_foodtrust_trace.errors import AuthenticationError, TraceRequestError, UnknownProductError
 
 if t.TYPE_CHECKING:
@@ -27,9 +23,7 @@ if t.TYPE_CHECKING:
 class TraceApiStream(RetryingRESTStream, RESTStream):
     """A stream reading the Trace API with the run's one token and retry policy."""
 
-    def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
-        super().__init__(*args, **kwargs)
-        self._renewed_for: str | None = None  # the request whose 401 renewed the token
+    _renewed_for: str | None = None  # the request whose 401 renewed the token
 
     @property
     def url_base(self) -> str:
@@ -50,19 +44,18 @@ class TraceApiStream(RetryingRESTStream, RESTStream):
         status = response.status_code
         product_id = product_id_of(response)
         if status == HTTPStatus.UNAUTHORIZED:
-            authenticator = self.authenticator
-            if authenticator.renewable and self._renewed_for != product_id:
-                self._renewed_for = product_id  # renew once per request, not forever
-                authenticator.invalidate()
+            # An ift_token cannot be renewed; an exchanged token is, once per request.
+            renewable = isinstance(self.authenticator, TokenExchangeAuthenticator)
+            if renewable and self._renewed_for != product_id:
+                self._renewed_for = product_id
+                self.authenticator.invalidate()
                 raise RetriableAPIError("401: the Food Trust token was refused; renewing", response)
-            raise AuthenticationError(
-                "The Trace API refused the token (HTTP 401). "
-                + (
-                    "Check ift_token: it may be expired or for another environment."
-                    if not authenticator.renewable
-                    else "A freshly exchanged token was refused too: check organization_id."
-                )
+            hint = (
+                "A freshly exchanged token was refused too: check organization_id."
+                if renewable
+                else "Check ift_token: it may be expired or for another environment."
             )
+            raise AuthenticationError(f"The Trace API refused the token (HTTP 401). {hint}")
         if status == HTTPStatus.NOT_FOUND:
             raise UnknownProductError(
                 f"Unknown product id {product_id}: the Trace API has no trace"
@@ -83,7 +76,6 @@ class TraceApiStream(RetryingRESTStream, RESTStream):
     def request_decorator(self, func: t.Callable[..., t.Any]) -> t.Callable[..., t.Any]:
         """The kit's retries, then: answers that kept failing fail this product id only;
         a host that cannot be reached (or a token endpoint that failed) ends the run."""
-
         retrying = super().request_decorator(func)
 
         def call(prepared_request: requests.PreparedRequest, context: t.Any) -> t.Any:
@@ -100,5 +92,4 @@ class TraceApiStream(RetryingRESTStream, RESTStream):
 
 def product_id_of(response: requests.Response) -> str:
     """The product id a trace request asked for (its ``productId`` parameter)."""
-    values = parse_qs(urlsplit(response.request.url or "").query).get("productId", [""])
-    return values[0]
+    return parse_qs(urlsplit(response.request.url or "").query).get("productId", [""])[0]

@@ -30,85 +30,34 @@ def trace_body(payload: dict[str, t.Any], product_id: str) -> dict[str, t.Any]:
     return body if isinstance(body, dict) else {}
 
 
-def section(trace: dict[str, t.Any], *names: str) -> dict[str, t.Any]:
-    for name in names:
-        value = trace.get(name)
-        if isinstance(value, dict):
-            return value
+def camel_case(name: str) -> str:
+    first, *others = name.split("_")
+    return first + "".join(word.capitalize() for word in others)
+
+
+def section(trace: dict[str, t.Any], name: str) -> dict[str, t.Any]:
+    """The section ``name`` (snake_case) under its camelCase or its snake_case key."""
+    for key in (camel_case(name), name):
+        if isinstance(trace.get(key), dict):
+            return trace[key]
     return {}
 
 
-def _entries(trace: dict[str, t.Any], *names: str) -> t.Iterator[tuple[str, dict, list]]:
-    for entry_id, entry in section(trace, *names).items():
+def entry_rows(
+    trace_id: str, trace: dict[str, t.Any], name: str, columns: list[str]
+) -> t.Iterator[Row]:
+    """Rows of section ``name``, in the stream's ``columns``: the trace id, the entry id,
+    then each field read from the camelCase key of its column (``sell_by_date`` from
+    ``sellByDate``) and, when a column, the entry's ``payloadIds``."""
+    _, id_column, *fields = [column for column in columns if column != "payload_ids"]
+    for entry_id, entry in section(trace, name).items():
         entry = entry if isinstance(entry, dict) else {}
-        yield entry_id, entry.get("data") or {}, entry.get("payloadIds") or []
-
-
-def events(trace_id: str, trace: dict[str, t.Any]) -> t.Iterator[Row]:
-    for event_id, data, payload_ids in _entries(trace, "events"):
-        yield {
-            "trace_product_id": trace_id,
-            "event_id": event_id,
-            "time": data.get("time"),
-            "type": data.get("type"),
-            "step": data.get("step"),
-            "facility": data.get("facility"),
-            "product_instances": data.get("productInstances"),
-            "payload_ids": payload_ids,
-        }
-
-
-def facilities(trace_id: str, trace: dict[str, t.Any]) -> t.Iterator[Row]:
-    for facility_id, data, payload_ids in _entries(trace, "facilities"):
-        yield {
-            "trace_product_id": trace_id,
-            "facility_id": facility_id,
-            "name": data.get("name"),
-            "type": data.get("type"),
-            "address": data.get("address"),
-            "payload_ids": payload_ids,
-        }
-
-
-def payloads(trace_id: str, trace: dict[str, t.Any]) -> t.Iterator[Row]:
-    for payload_id, data, _ in _entries(trace, "payloads"):
-        content = data.get("content")
-        yield {
-            "trace_product_id": trace_id,
-            "payload_id": payload_id,
-            "time": data.get("time"),
-            # content is documented as a string; keep it one even if JSON arrives
-            "content": content if content is None or isinstance(content, str) else str(content),
-            "content_type": data.get("contentType"),
-            "type_uri": data.get("typeUri"),
-        }
-
-
-def product_instances(trace_id: str, trace: dict[str, t.Any]) -> t.Iterator[Row]:
-    for instance_id, data, payload_ids in _entries(trace, "productInstances", "product_instances"):
-        yield {
-            "trace_product_id": trace_id,
-            "product_instance_id": instance_id,
-            "name": data.get("name"),
-            "product_id": data.get("productId"),
-            "first_freeze_date": data.get("firstFreezeDate"),
-            "harvest_start_date": data.get("harvestStartDate"),
-            "harvest_end_date": data.get("harvestEndDate"),
-            "expiration_date": data.get("expirationDate"),
-            "sell_by_date": data.get("sellByDate"),
-            "payload_ids": payload_ids,
-        }
-
-
-def products(trace_id: str, trace: dict[str, t.Any]) -> t.Iterator[Row]:
-    for product_id, data, payload_ids in _entries(trace, "products"):
-        yield {
-            "trace_product_id": trace_id,
-            "product_id": product_id,
-            "name": data.get("name"),
-            "sku": data.get("sku"),
-            "payload_ids": payload_ids,
-        }
+        data = entry.get("data") or {}
+        row = {"trace_product_id": trace_id, id_column: entry_id}
+        row.update((field, data.get(camel_case(field))) for field in fields)
+        if "payload_ids" in columns:
+            row["payload_ids"] = entry.get("payloadIds") or []
+        yield row
 
 
 def sequences(trace_id: str, trace: dict[str, t.Any]) -> t.Iterator[Row]:
@@ -132,15 +81,14 @@ def sequences(trace_id: str, trace: dict[str, t.Any]) -> t.Iterator[Row]:
 
 
 def summary(trace_id: str, payload: dict[str, t.Any], trace: dict[str, t.Any]) -> Row:
+    edge_lists = section(trace, "sequences").values()
     return {
         "trace_product_id": trace_id,
         "x_version": payload.get("x-version"),
         "event_count": len(section(trace, "events")),
         "facility_count": len(section(trace, "facilities")),
         "payload_count": len(section(trace, "payloads")),
-        "product_instance_count": len(section(trace, "productInstances", "product_instances")),
+        "product_instance_count": len(section(trace, "product_instances")),
         "product_count": len(section(trace, "products")),
-        "sequence_count": sum(
-            len(v) for v in section(trace, "sequences").values() if isinstance(v, list)
-        ),
+        "sequence_count": sum(len(edges) for edges in edge_lists if isinstance(edges, list)),
     }

@@ -32,11 +32,9 @@ def identifier_format(product_id: str) -> str | None:
     """The name of the format ``product_id`` matches, or None."""
     for name, pattern in FORMATS.items():
         match = pattern.fullmatch(product_id)
-        if match is None:
-            continue
-        if name.startswith("EPC") and len(match.group(1) + match.group(2)) != 13:
-            continue  # company prefix + item reference must be 13 digits
-        return name
+        # EPC: the company prefix and item reference together must be 13 digits
+        if match and (not name.startswith("EPC") or len(match.group(1) + match.group(2)) == 13):
+            return name
     return None
 
 

@@ -1,7 +1,7 @@
 """Typed schemas of the six trace sections (and the per-trace summary).
 
-Column names are snake_case; nested objects keep the API's own keys
-(``postalCode``, ``instances``/``inputs``/``outputs``) so they stay recognisable.
+Column names are the API's keys in snake_case (``parse.entry_rows`` reads each column
+from its camelCase key); nested objects keep the API's own keys (``postalCode``).
 """
 
 from singer_sdk import typing as th
@@ -23,20 +23,25 @@ _QUANTITY = th.ObjectType(
 )
 _LOCATION_REF = th.ObjectType(th.Property("id", th.StringType))
 
+
+def section_schema(id_column: str, *fields: th.Property, payload_ids: bool = True) -> dict:
+    """The columns ``parse.entry_rows`` fills: trace id, entry id, fields, payload ids."""
+    last = [PAYLOAD_IDS] if payload_ids else []
+    id_property = th.Property(id_column, th.StringType, required=True)
+    return th.PropertiesList(TRACE_ID, id_property, *fields, *last).to_dict()
+
+
 TRACES = th.PropertiesList(
     TRACE_ID,
     th.Property("x_version", th.StringType, description="Trace API response version."),
-    th.Property("event_count", th.IntegerType),
-    th.Property("facility_count", th.IntegerType),
-    th.Property("payload_count", th.IntegerType),
-    th.Property("product_instance_count", th.IntegerType),
-    th.Property("product_count", th.IntegerType),
-    th.Property("sequence_count", th.IntegerType),
+    *(
+        th.Property(f"{section}_count", th.IntegerType)
+        for section in ("event", "facility", "payload", "product_instance", "product", "sequence")
+    ),
 ).to_dict()
 
-EVENTS = th.PropertiesList(
-    TRACE_ID,
-    th.Property("event_id", th.StringType, required=True),
+EVENTS = section_schema(
+    "event_id",
     th.Property("time", th.DateTimeType, description="When the event happened (UTC)."),
     th.Property("type", th.StringType, description="commission, transformation or observation."),
     th.Property("step", th.StringType, description="CBV business step URN."),
@@ -56,56 +61,47 @@ EVENTS = th.PropertiesList(
             th.Property("outputs", th.ArrayType(_QUANTITY)),
         ),
     ),
-    PAYLOAD_IDS,
-).to_dict()
+)
 
-FACILITIES = th.PropertiesList(
-    TRACE_ID,
-    th.Property("facility_id", th.StringType, required=True),
+FACILITIES = section_schema(
+    "facility_id",
     th.Property("name", th.StringType),
     th.Property("type", th.StringType, description="STORE, FARM, PROCESSING_FACILITY, ..."),
     th.Property(
         "address",
         th.ObjectType(
-            th.Property("street", th.StringType),
-            th.Property("city", th.StringType),
-            th.Property("state", th.StringType),
-            th.Property("postalCode", th.StringType),
-            th.Property("country", th.StringType),
+            *(
+                th.Property(key, th.StringType)
+                for key in ("street", "city", "state", "postalCode", "country")
+            )
         ),
     ),
-    PAYLOAD_IDS,
-).to_dict()
+)
 
-PAYLOADS = th.PropertiesList(
-    TRACE_ID,
-    th.Property("payload_id", th.StringType, required=True),
+PAYLOADS = section_schema(
+    "payload_id",
     th.Property("time", th.DateTimeType),
     th.Property("content", th.StringType, description="The payload as sent, a string."),
     th.Property("content_type", th.StringType),
     th.Property("type_uri", th.StringType),
-).to_dict()
+    payload_ids=False,
+)
 
-PRODUCT_INSTANCES = th.PropertiesList(
-    TRACE_ID,
-    th.Property("product_instance_id", th.StringType, required=True),
+PRODUCT_INSTANCES = section_schema(
+    "product_instance_id",
     th.Property("name", th.StringType),
     th.Property("product_id", th.StringType, description="The product (class) of this lot."),
-    th.Property("first_freeze_date", th.DateType),
-    th.Property("harvest_start_date", th.DateType),
-    th.Property("harvest_end_date", th.DateType),
-    th.Property("expiration_date", th.DateType),
-    th.Property("sell_by_date", th.DateType),
-    PAYLOAD_IDS,
-).to_dict()
+    *(
+        th.Property(f"{name}_date", th.DateType)
+        for name in ("first_freeze", "harvest_start", "harvest_end", "expiration", "sell_by")
+    ),
+)
 
-PRODUCTS = th.PropertiesList(
-    TRACE_ID,
-    th.Property("product_id", th.StringType, required=True),
+PRODUCTS = section_schema(
+    "product_id",
     th.Property("name", th.StringType),
     th.Property("sku", th.StringType),
-    PAYLOAD_IDS,
-).to_dict()
+)
 
 SEQUENCES = th.PropertiesList(
     TRACE_ID,
@@ -114,7 +110,6 @@ SEQUENCES = th.PropertiesList(
         th.StringType(allowed_values=["events", "facilities", "product_instances"]),
         required=True,
     ),
-    th.Property("source", th.StringType, required=True),
-    th.Property("target", th.StringType, required=True),
+    *(th.Property(end, th.StringType, required=True) for end in ("source", "target")),
     th.Property("position", th.IntegerType, description="Order of the edge within its kind."),
 ).to_dict()

@@ -24,11 +24,7 @@ class TracesStream(TraceApiStream):
     path = "/ift/api/outbound/v1/traces"
     primary_keys = ("trace_product_id",)
     schema = schemas.TRACES
-    records_jsonpath = "$"
-
-    def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.current: tuple[str, dict[str, t.Any]] | None = None  # for the children
+    current: tuple[str, dict[str, t.Any]] | None = None  # the trace the children read
 
     @property
     def partitions(self) -> list[dict[str, str]]:
@@ -63,64 +59,65 @@ class TracesStream(TraceApiStream):
         self.current = (product_id, trace)
         yield parse.summary(product_id, payload, trace)
 
-    def get_child_context(self, record: dict, context: Context | None) -> dict[str, t.Any]:
-        return {"trace_product_id": record["trace_product_id"]}
-
 
 class TraceSectionStream(Stream):
     """A section of the trace the parent stream just fetched."""
 
     parent_stream_type = TracesStream
     state_partitioning_keys: t.ClassVar[list[str]] = ["trace_product_id"]
-    rows: t.Callable[[str, dict[str, t.Any]], t.Iterator[dict[str, t.Any]]]
 
     def get_records(self, context: Context | None) -> t.Iterable[dict[str, t.Any]]:
         current = self._tap.streams["traces"].current
-        if current is None or current[0] != context["trace_product_id"]:
-            return
-        yield from type(self).rows(*current)
+        if current is not None and current[0] == context["trace_product_id"]:
+            yield from self.rows(*current)
+
+    def rows(self, trace_id: str, trace: dict[str, t.Any]) -> t.Iterator[dict[str, t.Any]]:
+        return parse.entry_rows(trace_id, trace, self.name, list(self.schema["properties"]))
 
 
 class EventsStream(TraceSectionStream):
     name = "events"
     primary_keys = ("trace_product_id", "event_id")
     schema = schemas.EVENTS
-    rows = staticmethod(parse.events)
 
 
 class FacilitiesStream(TraceSectionStream):
     name = "facilities"
     primary_keys = ("trace_product_id", "facility_id")
     schema = schemas.FACILITIES
-    rows = staticmethod(parse.facilities)
 
 
 class PayloadsStream(TraceSectionStream):
     name = "payloads"
     primary_keys = ("trace_product_id", "payload_id")
     schema = schemas.PAYLOADS
-    rows = staticmethod(parse.payloads)
+
+    def post_process(self, row: dict, context: Context | None = None) -> dict | None:
+        # content is documented as a string; keep it one even if JSON arrives
+        if row["content"] is not None and not isinstance(row["content"], str):
+            row["content"] = str(row["content"])
+        return row
 
 
 class ProductInstancesStream(TraceSectionStream):
     name = "product_instances"
     primary_keys = ("trace_product_id", "product_instance_id")
     schema = schemas.PRODUCT_INSTANCES
-    rows = staticmethod(parse.product_instances)
 
 
 class ProductsStream(TraceSectionStream):
     name = "products"
     primary_keys = ("trace_product_id", "product_id")
     schema = schemas.PRODUCTS
-    rows = staticmethod(parse.products)
 
 
 class SequencesStream(TraceSectionStream):
     name = "sequences"
     primary_keys = ("trace_product_id", "kind", "source", "target")
     schema = schemas.SEQUENCES
-    rows = staticmethod(parse.sequences)
+
+    def rows(self, trace_id: str, trace: dict[str, t.Any]) -> t.Iterator[dict[str, t.Any]]:
+        return parse.sequences(trace_id, trace)
 
 
 STREAM_TYPES = (

@@ -5,11 +5,12 @@ from __future__ import annotations
 from functools import cached_property
 
 from singer_sdk import typing as th
+from singer_sdk.authenticators import BearerTokenAuthenticator
 from singer_sdk.exceptions import ConfigValidationError
 
 from singer_tap_kit.http import MAX_RETRY_WAIT_SETTING
 from singer_tap_kit.tap import KitTap
-from tap_foodtrust_trace.auth import StaticTokenAuthenticator, TokenExchangeAuthenticator
+from tap_foodtrust_trace.auth import TokenExchangeAuthenticator
 from tap_foodtrust_trace.product_ids import EXAMPLES, invalid_product_ids
 from tap_foodtrust_trace.streams import STREAM_TYPES
 
@@ -37,20 +38,16 @@ class TapFoodTrustTrace(KitTap):
             th.ArrayType(th.StringType),
             required=True,
             title="Product ids",
-            description=(
-                "Product identifiers to trace, one trace each. Formats: EPC LGTIN, EPC SGTIN, "
-                "IFT product with lot, IFT product with serial, e.g. " + EXAMPLES + "."
-            ),
+            description="Product identifiers to trace, one trace each. Formats: EPC LGTIN, "
+            f"EPC SGTIN, IFT product with lot, IFT product with serial, e.g. {EXAMPLES}.",
         ),
         th.Property(
             "bypass_cache",
             th.BooleanType,
             default=False,
             title="Bypass cache",
-            description=(
-                "Send X-ApiCache-Bypass: true so the API skips its 24-hour response cache "
-                "(slower; use after trace data changed)."
-            ),
+            description="Send X-ApiCache-Bypass: true so the API skips its 24-hour response "
+            "cache (slower; use after trace data changed).",
         ),
         th.Property(
             "ift_token",
@@ -88,16 +85,10 @@ class TapFoodTrustTrace(KitTap):
         return [stream_type(tap=self) for stream_type in STREAM_TYPES]
 
     @cached_property
-    def authenticator(self) -> StaticTokenAuthenticator | TokenExchangeAuthenticator:
-        if self.config.get("ift_token"):
-            return StaticTokenAuthenticator(token=self.config["ift_token"])
-        return TokenExchangeAuthenticator(
-            api_url=self.config["api_url"],
-            iam_url=self.config["iam_url"],
-            api_key=self.config["ibm_cloud_api_key"],
-            organization_id=self.config["organization_id"],
-            policy=self.retry_policy,
-        )
+    def authenticator(self) -> BearerTokenAuthenticator | TokenExchangeAuthenticator:
+        if self.config.get("ift_token"):  # as given: it cannot be renewed
+            return BearerTokenAuthenticator(token=self.config["ift_token"])
+        return TokenExchangeAuthenticator(self.config, self.retry_policy)
 
     @property
     def product_ids(self) -> list[str]:
@@ -107,13 +98,10 @@ class TapFoodTrustTrace(KitTap):
     def check_settings(self) -> None:
         """Refuse a config that cannot work, before any request (sync and --test;
         discovery needs no product ids or credentials)."""
-        errors = []
-        bad = invalid_product_ids(self.product_ids)
-        for product_id in bad:
-            errors.append(
-                f"product_ids: {product_id!r} matches none of the Trace API formats "
-                f"(e.g. {EXAMPLES})"
-            )
+        errors = [
+            f"product_ids: {product_id!r} matches none of the Trace API formats (e.g. {EXAMPLES})"
+            for product_id in invalid_product_ids(self.product_ids)
+        ]
         if not self.config.get("product_ids"):
             errors.append("product_ids: give at least one product id to trace")
         has_token = bool(self.config.get("ift_token"))

@@ -54,32 +54,16 @@ def windows(
         local_day = upper
 
 
-class UtcClock:
-    """Turns one window's bucket times into UTC, in order.
-
-    Times with an offset are exact. Times without one are local to ``zone``; in the
-    autumn hour that happens twice the earlier reading is taken first and the later one
-    for the repeat (buckets come in time order), so neither bucket is lost or doubled.
-    """
-
-    def __init__(self, zone: ZoneInfo) -> None:
-        self.zone = zone
-        self.previous: dt.datetime | None = None
-
-    def start(self, value: str) -> dt.datetime:
-        moment = self._after(value, self.previous)
-        self.previous = moment
-        return moment
-
-    def end(self, value: str, start: dt.datetime) -> dt.datetime:
-        return self._after(value, start)
-
-    def _after(self, value: str, floor: dt.datetime | None) -> dt.datetime:
-        moment = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
-        if moment.tzinfo is not None:
-            return moment.astimezone(dt.UTC)
-        readings = sorted(
-            {moment.replace(tzinfo=self.zone, fold=fold).astimezone(dt.UTC) for fold in (0, 1)}
-        )
-        later = [r for r in readings if floor is None or r > floor]
-        return later[0] if later else readings[-1]
+def to_utc(value: str, zone: ZoneInfo, after: dt.datetime | None) -> dt.datetime:
+    """A bucket time in UTC. Times with an offset are exact; times without one are local
+    to ``zone``. Of the two readings of the autumn hour that happens twice, the first one
+    later than ``after`` (the previous bucket) is taken: buckets come in time order, so
+    neither bucket of that hour is lost or doubled."""
+    moment = dt.datetime.fromisoformat(value)
+    if moment.tzinfo is not None:
+        return moment.astimezone(dt.UTC)
+    readings = sorted(
+        {moment.replace(tzinfo=zone, fold=fold).astimezone(dt.UTC) for fold in (0, 1)}
+    )
+    later = [r for r in readings if after is None or r > after]
+    return later[0] if later else readings[-1]

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from singer_sdk import typing as th
 
 from singer_tap_kit.streams import ExtraFields, extra_property
-from tap_scanalytics.buckets import UtcClock, window_days, windows
+from tap_scanalytics.buckets import to_utc, window_days, windows
 from tap_scanalytics.client import ScanalyticsStream
 from tap_scanalytics.errors import ScanalyticsError, UnknownArrayError
 
@@ -40,9 +40,7 @@ class WhoamiStream(TolerantStream):
     records_jsonpath = "$"
     schema = th.PropertiesList(
         th.Property("email", th.StringType, required=True),
-        th.Property("firstName", th.StringType),
-        th.Property("lastName", th.StringType),
-        th.Property("timezone", th.StringType),
+        *(th.Property(name, th.StringType) for name in ("firstName", "lastName", "timezone")),
         EXTRA,
     ).to_dict()
 
@@ -51,7 +49,6 @@ class DeploymentsStream(TolerantStream):
     name = "deployments"
     path = "/v1/deployment/list"
     primary_keys = ("key",)
-    records_jsonpath = "$[*]"
     schema = th.PropertiesList(
         th.Property("key", th.StringType, required=True),
         th.Property("name", th.StringType),
@@ -70,13 +67,10 @@ class DeploymentsStream(TolerantStream):
     ).to_dict()
 
 
-class ArraysStream(TolerantStream):
-    """One row per array, with its deployment."""
+class ArraysStream(DeploymentsStream):
+    """One row per array, with its deployment (the same request as deployments)."""
 
     name = "arrays"
-    path = "/v1/deployment/list"
-    primary_keys = ("key",)
-    records_jsonpath = "$[*]"
     schema = th.PropertiesList(
         th.Property("key", th.StringType, required=True),
         th.Property("name", th.StringType),
@@ -106,7 +100,6 @@ class VisitsStream(TolerantStream):
     primary_keys = ("array_key", "bucket", "start")
     replication_key = "start"
     is_sorted = True  # buckets come in time order, window after window
-    records_jsonpath = "$[*]"
     # No explicit state_partitioning_keys: the SDK would then treat the stream as unsorted
     # (bookmarks held back as progress markers until each array completes).
     schema = th.PropertiesList(
@@ -144,12 +137,12 @@ class VisitsStream(TolerantStream):
         days = window_days(self.config["bucket"])
         try:
             for start, end in windows(first, until, zone, days):
-                clock = UtcClock(zone)
+                previous = None
                 for row in super().get_records({**context, "start": start, "end": end}):
                     try:
-                        row["start"] = clock.start(row["start"])
+                        row["start"] = previous = to_utc(row["start"], zone, previous)
                         if row.get("end"):
-                            row["end"] = clock.end(row["end"], row["start"]).isoformat()
+                            row["end"] = to_utc(row["end"], zone, row["start"]).isoformat()
                     except (KeyError, TypeError, ValueError) as exc:
                         raise ScanalyticsError(
                             f"Array {context['array_key']}: a visits bucket from {start} to "

@@ -14,9 +14,52 @@ from singer_sdk.exceptions import ConfigValidationError
 from singer_tap_kit.http import MAX_RETRY_WAIT_SETTING, HttpClient
 from singer_tap_kit.limits import Budget, SlidingWindowLimiter
 from singer_tap_kit.tap import KitTap
-from tap_scanalytics.auth import ScanalyticsAuthenticator, TokenCache, starting_refresh_token
+from tap_scanalytics.auth import ScanalyticsAuthenticator, TokenCache
 from tap_scanalytics.buckets import bucket_problem
 from tap_scanalytics.streams import STREAM_TYPES
+
+# Each setting's title and description (--about, the README's settings table).
+SETTING_TEXTS = {
+    "api_url": ("API URL", "Scanalytics query API host."),
+    "client_id": ("Client id", "OAuth2 client id."),
+    "client_secret": ("Client secret", "OAuth2 client secret (client_credentials grant)."),
+    "username": ("Username", "User for the password grant."),
+    "password": ("Password", "Password for the password grant."),
+    "refresh_token": (
+        "Refresh token",
+        "A refresh token to start from (single use; the tap stores each new one in "
+        "token_cache_path and prefers it next run, until a different refresh_token is "
+        "configured).",
+    ),
+    "token_cache_path": (
+        "Token cache path",
+        "File (mode 0600) holding the newest rotated refresh token. Keep it between runs "
+        "when using refresh tokens.",
+    ),
+    "start_date": ("Start date", "First bucket of the first sync (default: 7 days ago)."),
+    "end_date": (
+        "End date",
+        "Stop before buckets starting at this time (default: now; a later time is treated "
+        "as now). For backfills and reproducible runs.",
+    ),
+    "bucket": (
+        "Bucket",
+        "Aggregation bucket: a number and m, h or d, e.g. 15m, 1h, 1d (minutes and hours "
+        "must divide a day).",
+    ),
+    "timezone": ("Time zone", "IANA zone the buckets are cut in (stored as UTC)."),
+    "array_keys": ("Array keys", "Arrays to aggregate (default: every array of every deployment)."),
+    "requests_per_minute": (
+        "Requests per minute",
+        "Client-side budget per minute (API limit: 180).",
+    ),
+    "requests_per_hour": ("Requests per hour", "Client-side budget per hour (API limit: 1200)."),
+}
+
+
+def setting(name: str, kind: t.Any, **options: t.Any) -> th.Property:
+    title, description = SETTING_TEXTS[name]
+    return th.Property(name, kind, title=title, description=description, **options)
 
 
 class TapScanalytics(KitTap):
@@ -26,109 +69,25 @@ class TapScanalytics(KitTap):
     service_name = "Scanalytics"
     partition_noun = "array"
     budget_windows = (60.0, 3600.0)  # seconds of "a minute" and "an hour" (tests shrink them)
+    listed_array_keys: list[str] | None = None  # from this run's deployment list
 
     config_jsonschema = th.PropertiesList(
-        th.Property(
-            "api_url",
-            th.StringType,
-            default="https://query.scanalyticsinc.com",
-            title="API URL",
-            description="Scanalytics query API host.",
-        ),
-        th.Property(
-            "client_id",
-            th.StringType,
-            required=True,
-            title="Client id",
-            description="OAuth2 client id.",
-        ),
-        th.Property(
-            "client_secret",
-            th.StringType,
-            secret=True,
-            title="Client secret",
-            description="OAuth2 client secret (client_credentials grant).",
-        ),
-        th.Property(
-            "username", th.StringType, title="Username", description="User for the password grant."
-        ),
-        th.Property(
-            "password",
-            th.StringType,
-            secret=True,
-            title="Password",
-            description="Password for the password grant.",
-        ),
-        th.Property(
-            "refresh_token",
-            th.StringType,
-            secret=True,
-            title="Refresh token",
-            description="A refresh token to start from (single use; the tap stores "
-            "each new one in token_cache_path and prefers it next run, until a different "
-            "refresh_token is configured).",
-        ),
-        th.Property(
-            "token_cache_path",
-            th.StringType,
-            title="Token cache path",
-            description="File (mode 0600) holding the newest rotated refresh token. "
-            "Keep it between runs when using refresh tokens.",
-        ),
-        th.Property(
-            "start_date",
-            th.DateTimeType,
-            title="Start date",
-            description="First bucket of the first sync (default: 7 days ago).",
-        ),
-        th.Property(
-            "end_date",
-            th.DateTimeType,
-            title="End date",
-            description="Stop before buckets starting at this time (default: now; a later "
-            "time is treated as now). For backfills and reproducible runs.",
-        ),
-        th.Property(
-            "bucket",
-            th.StringType,
-            default="1h",
-            title="Bucket",
-            description="Aggregation bucket: a number and m, h or d, e.g. 15m, 1h, 1d "
-            "(minutes and hours must divide a day).",
-        ),
-        th.Property(
-            "timezone",
-            th.StringType,
-            default="UTC",
-            title="Time zone",
-            description="IANA zone the buckets are cut in (stored as UTC).",
-        ),
-        th.Property(
-            "array_keys",
-            th.ArrayType(th.StringType),
-            title="Array keys",
-            description="Arrays to aggregate (default: every array of every deployment).",
-        ),
-        th.Property(
-            "requests_per_minute",
-            th.IntegerType,
-            default=180,
-            title="Requests per minute",
-            description="Client-side budget per minute (API limit: 180).",
-        ),
-        th.Property(
-            "requests_per_hour",
-            th.IntegerType,
-            default=1200,
-            title="Requests per hour",
-            description="Client-side budget per hour (API limit: 1200).",
-        ),
+        setting("api_url", th.StringType, default="https://query.scanalyticsinc.com"),
+        setting("client_id", th.StringType, required=True),
+        setting("client_secret", th.StringType, secret=True),
+        setting("username", th.StringType),
+        setting("password", th.StringType, secret=True),
+        setting("refresh_token", th.StringType, secret=True),
+        setting("token_cache_path", th.StringType),
+        setting("start_date", th.DateTimeType),
+        setting("end_date", th.DateTimeType),
+        setting("bucket", th.StringType, default="1h"),
+        setting("timezone", th.StringType, default="UTC"),
+        setting("array_keys", th.ArrayType(th.StringType)),
+        setting("requests_per_minute", th.IntegerType, default=180),
+        setting("requests_per_hour", th.IntegerType, default=1200),
         MAX_RETRY_WAIT_SETTING,
     ).to_dict()
-
-    def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
-        self.listed_array_keys: list[str] | None = None  # from this run's deployment list
-        super().__init__(*args, **kwargs)
 
     def discover_streams(self) -> list:
         return [cls(tap=self) for cls in STREAM_TYPES]
@@ -142,7 +101,7 @@ class TapScanalytics(KitTap):
         """Buckets starting at or after this are left for a later run (never the future)."""
         if not self.config.get("end_date"):
             return self.run_started
-        end = dt.datetime.fromisoformat(self.config["end_date"].replace("Z", "+00:00"))
+        end = dt.datetime.fromisoformat(self.config["end_date"])
         return min(end if end.tzinfo else end.replace(tzinfo=dt.UTC), self.run_started)
 
     @cached_property
@@ -154,13 +113,9 @@ class TapScanalytics(KitTap):
 
     @cached_property
     def limiter(self) -> SlidingWindowLimiter:
-        """Both budgets, shared by every stream's requests."""
-        minute, hour = self.budget_windows
+        windows = zip(("minute", "hour"), self.budget_windows, strict=True)
         return SlidingWindowLimiter(
-            [
-                Budget(int(self.config["requests_per_minute"]), minute, "minute"),
-                Budget(int(self.config["requests_per_hour"]), hour, "hour"),
-            ]
+            [Budget(int(self.config[f"requests_per_{unit}"]), span, unit) for unit, span in windows]
         )
 
     def array_keys(self) -> list[str]:
@@ -173,23 +128,20 @@ class TapScanalytics(KitTap):
         return list(self.listed_array_keys or [])
 
     def check_settings(self) -> None:
-        """Run before any request, for sync and --test (by the kit's tap base)."""
         errors = []
         try:
             ZoneInfo(self.config.get("timezone", "UTC"))
         except (ZoneInfoNotFoundError, ValueError):
             errors.append(f"timezone: unknown IANA zone {self.config.get('timezone')!r}")
-        problem = bucket_problem(self.config.get("bucket", "1h"))
-        if problem:
+        if problem := bucket_problem(self.config.get("bucket", "1h")):
             errors.append(f"bucket: {problem}")
         for name in ("requests_per_minute", "requests_per_hour"):
             if int(self.config.get(name) or 0) < 1:
                 errors.append(f"{name}: must be at least 1")
         if self.config.get("username") and not self.config.get("password"):
             errors.append("password: required with username (grant password)")
-        refresh_token, _ = starting_refresh_token(
-            self.config, TokenCache(self.config.get("token_cache_path"))
-        )
+        cache = TokenCache(self.config.get("token_cache_path"), self.config.get("refresh_token"))
+        refresh_token, _ = cache.starting_token()
         if not (refresh_token or self.config.get("username") or self.config.get("client_secret")):
             errors.append("credentials: set refresh_token, username and password, or client_secret")
         if errors:

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from tap_scanalytics import auth
 from tap_scanalytics.auth import ScanalyticsAuthenticator, TokenCache
-from tap_scanalytics.buckets import UtcClock, bucket_problem, window_days, windows
+from tap_scanalytics.buckets import bucket_problem, to_utc, window_days, windows
 
 from singer_tap_kit.http import HttpClient, RetryPolicy
 
@@ -54,42 +54,46 @@ def test_windows_cover_the_range_on_local_midnights():
     assert list(windows(until, until, CHICAGO, 31)) == []
 
 
-def test_utc_clock_reads_the_repeated_hour_twice():
-    clock = UtcClock(CHICAGO)
+def test_to_utc_reads_the_repeated_hour_twice():
     local = ["2024-11-03T00:00:00", "2024-11-03T01:00:00", "2024-11-03T01:00:00"]
     local.append("2024-11-03T02:00:00")
-    moments = [clock.start(value) for value in local]
+    moments, previous = [], None
+    for value in local:
+        moments.append(previous := to_utc(value, CHICAGO, previous))
     assert [m.hour for m in moments] == [5, 6, 7, 8]
-    assert clock.end("2024-11-03T01:00:00", moments[1]).hour == 7
-    assert UtcClock(CHICAGO).start("2024-11-03T01:00:00-06:00").hour == 7
+    assert to_utc("2024-11-03T01:00:00", CHICAGO, moments[1]).hour == 7  # a bucket's end
+    assert to_utc("2024-11-03T01:00:00-06:00", CHICAGO, None).hour == 7
 
 
 def test_token_cache_is_private_and_replaced_whole(tmp_path):
     path = tmp_path / "deep" / "token.json"
-    cache = TokenCache(str(path))
+    cache = TokenCache(str(path), "configured")
     old_umask = os.umask(0)
     try:
-        cache.write("first", None)
+        cache.write("first")
     finally:
         os.umask(old_umask)
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     inode = path.stat().st_ino
-    cache.write("second", "fp")
+    cache.write("second")
     assert path.stat().st_ino != inode  # a new file renamed over the old one
-    assert cache.read() == {"refresh_token": "second", "seeded_from": "fp"}
+    assert cache.read() == {
+        "refresh_token": "second",
+        "seeded_from": auth.fingerprint("configured"),
+    }
     assert os.listdir(path.parent) == ["token.json"]
 
 
 def test_token_cache_keeps_the_old_token_when_a_write_fails(tmp_path, monkeypatch):
-    cache = TokenCache(str(tmp_path / "token.json"))
-    cache.write("good", None)
+    cache = TokenCache(str(tmp_path / "token.json"), None)
+    cache.write("good")
 
     def broken_fsync(*args, **kwargs):
         raise OSError("disk full")
 
     monkeypatch.setattr(os, "fsync", broken_fsync)  # the write fails half way
     with pytest.raises(OSError, match="disk full"):
-        cache.write("lost", None)
+        cache.write("lost")
     monkeypatch.undo()
     assert cache.read()["refresh_token"] == "good"
     assert os.listdir(tmp_path) == ["token.json"]
