@@ -7,18 +7,18 @@ import re
 import typing as t
 
 from singer_tap_kit.http import HttpClient, RetryPolicy, error_message
-from tap_usaspending_download.errors import FilterError, USAspendingError
+from tap_usaspending_download.errors import USAspendingError
 
 if t.TYPE_CHECKING:
     import requests
-
-USER_AGENT = "tap-usaspending-download"
 
 
 class USAspendingApi:
     def __init__(self, api_url: str, policy: RetryPolicy) -> None:
         self.base = api_url.rstrip("/")
-        self.http = HttpClient(policy, timeout=(10, 120), headers={"User-Agent": USER_AGENT})
+        self.http = HttpClient(
+            policy, timeout=(10, 120), headers={"User-Agent": "tap-usaspending-download"}
+        )
 
     def call(
         self, method: str, path: str, *, missing_ok: bool = False, **kwargs: t.Any
@@ -32,7 +32,7 @@ class USAspendingApi:
             return None
         if response.status_code in (400, 422):
             filters = (kwargs.get("json") or {}).get("filters") or {}
-            raise FilterError(_refusal(path, response, filters))
+            raise USAspendingError(_refusal(path, response, filters))
         if response.status_code >= 400:
             raise USAspendingError(
                 f"USAspending answered HTTP {response.status_code} for {path}: "

@@ -1,10 +1,5 @@
-"""The six file kinds of a USAspending download, their columns and column types.
-
-Column names are the download's own (``headers.py``). Types follow the names:
-``*_date`` a date, ``*last_modified_date`` a date-time, ``*_fiscal_year`` an integer,
-amounts, values, costs and obligations a number; everything else, ids and codes
-included, a string. Other columns a file carries are logged once by name and kept.
-"""
+"""The six file kinds of a USAspending download and their column types, which follow the
+names: dates, date-times, fiscal years, amounts; everything else (ids, codes) a string."""
 
 from __future__ import annotations
 
@@ -35,83 +30,48 @@ def column_type(name: str) -> str:
     return TEXT
 
 
-def typed(names: tuple[str, ...]) -> dict[str, str]:
-    return {name: column_type(name) for name in names}
-
-
 @dataclass(frozen=True)
 class FileKind:
     stream: str
     file_prefix: str  # e.g. Contracts_PrimeTransactions (then _<date>_<n>.csv)
     level: str  # "awards", "transactions" or "subawards": the count's spending_level
-    columns: dict[str, str]
+    columns: dict[str, str]  # name -> type, in file order
     key: tuple[str, ...]
-
-    @property
-    def is_subaward(self) -> bool:
-        return self.level == "subawards"
 
     def matches(self, member: str) -> bool:
         name = member.rsplit("/", 1)[-1]
         return name.startswith(self.file_prefix + "_") and name.lower().endswith(".csv")
 
 
-_SUBAWARD_KEY = ("prime_award_unique_key", "subaward_number")
+_LEVELS = {"PrimeAwardSummaries": "awards", "PrimeTransactions": "transactions"}
 
-KINDS: tuple[FileKind, ...] = (
-    FileKind(
-        "contracts_prime_award_summaries",
-        "Contracts_PrimeAwardSummaries",
-        "awards",
-        typed(headers.CONTRACT_AWARDS),
-        ("contract_award_unique_key",),
-    ),
-    FileKind(
-        "assistance_prime_award_summaries",
-        "Assistance_PrimeAwardSummaries",
-        "awards",
-        typed(headers.ASSISTANCE_AWARDS),
-        ("assistance_award_unique_key",),
-    ),
-    FileKind(
-        "contracts_prime_transactions",
-        "Contracts_PrimeTransactions",
-        "transactions",
-        typed(headers.CONTRACT_TRANSACTIONS),
-        ("contract_transaction_unique_key",),
-    ),
-    FileKind(
-        "assistance_prime_transactions",
-        "Assistance_PrimeTransactions",
-        "transactions",
-        typed(headers.ASSISTANCE_TRANSACTIONS),
-        ("assistance_transaction_unique_key",),
-    ),
-    FileKind(
-        "contracts_subawards",
-        "Contracts_Subawards",
-        "subawards",
-        typed(headers.CONTRACT_SUBAWARDS),
-        _SUBAWARD_KEY,
-    ),
-    FileKind(
-        "assistance_subawards",
-        "Assistance_Subawards",
-        "subawards",
-        typed(headers.ASSISTANCE_SUBAWARDS),
-        _SUBAWARD_KEY,
-    ),
+
+def _kind(file_prefix: str, header: tuple[str, ...]) -> FileKind:
+    """E.g. stream contracts_prime_transactions; a prime file's key is its first column."""
+    stream = re.sub(r"(?<=[a-z])(?=[A-Z])", "_", file_prefix).lower()
+    level = _LEVELS.get(file_prefix.split("_")[1], "subawards")
+    key = ("prime_award_unique_key", "subaward_number") if level == "subawards" else header[:1]
+    return FileKind(stream, file_prefix, level, {n: column_type(n) for n in header}, key)
+
+
+KINDS = (
+    _kind("Contracts_PrimeAwardSummaries", headers.CONTRACT_AWARDS),
+    _kind("Assistance_PrimeAwardSummaries", headers.ASSISTANCE_AWARDS),
+    _kind("Contracts_PrimeTransactions", headers.CONTRACT_TRANSACTIONS),
+    _kind("Assistance_PrimeTransactions", headers.ASSISTANCE_TRANSACTIONS),
+    _kind("Contracts_Subawards", headers.CONTRACT_SUBAWARDS),
+    _kind("Assistance_Subawards", headers.ASSISTANCE_SUBAWARDS),
 )
 KIND_BY_STREAM = {kind.stream: kind for kind in KINDS}
 
 
 def downloads_for(selected: list[FileKind]) -> dict[str, str]:
-    """The download (``awards`` or ``transactions``) each selected kind is read from.
-
-    Both zips carry the subaward files; subawards are read from one of them only (the
-    awards zip unless only transactions are wanted besides them), so they come once and
-    never cost a download of their own when another one is made anyway.
-    """
+    """The download (``awards`` or ``transactions``) each selected kind is read from. Both
+    zips carry the subaward files: they are read from the awards zip unless only transactions
+    are wanted besides them, so they never cost a download of their own."""
     levels = {kind.level for kind in selected}
     subawards_from = "transactions" if levels == {"transactions", "subawards"} else "awards"
-    return {kind.stream: subawards_from if kind.is_subaward else kind.level for kind in selected}
+    return {
+        kind.stream: subawards_from if kind.level == "subawards" else kind.level
+        for kind in selected
+    }

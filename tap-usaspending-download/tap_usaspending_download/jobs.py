@@ -1,21 +1,6 @@
-"""USAspending downloads: the file streams' whole job lifecycle (with the kit).
-
-``POST /api/v2/download/{awards|transactions}/`` starts a download and answers its
-``file_name`` (the job id) and ``file_url``; ``GET /api/v2/download/status/?file_name=F``
-reports ``status``, ``message``, ``total_rows``, ``total_size`` (KB) and
-``seconds_elapsed`` until ``finished``.
-
-USAspending cuts each file of a download at its row limit (500,000) without a word in
-the file, so every window is counted first (``/api/v2/download/count/``, once per
-spending level the selected streams read) and cut in halves until each part fits; a
-single day still over the limit is an error naming the day.
-
-Every part of every window, for each download kind the selected streams need, is
-planned and created up front, then all are polled together (``JobOrchestrator``). File
-names go to the journal and to the streams' state (``pending_downloads``) before any
-polling: a run killed while waiting re-attaches to its downloads, and one the API no
-longer knows (404, ``does_not_exist``) is requested again, logged. Each zip is fetched
-once and removed when every selected stream of its kind read it.
+"""USAspending downloads: the file streams' whole job lifecycle (with the kit). Files are
+cut at the row limit without a word, so each window is counted first and halved until it
+fits; file names are kept before any polling, so a killed run re-attaches.
 """
 
 from __future__ import annotations
@@ -30,31 +15,28 @@ from singer_tap_kit.downloads import Download, download
 from singer_tap_kit.jobs import Job, JobApi, JobOrchestrator, JobStatus
 from singer_tap_kit.readers import zip_problem
 from singer_tap_kit.windows import DateWindow, split_dates
-from tap_usaspending_download.errors import RowLimitError, USAspendingError
+from tap_usaspending_download.client import USAspendingApi
+from tap_usaspending_download.errors import USAspendingError
 
 if t.TYPE_CHECKING:
-    from singer_tap_kit.jobs import Remember
-    from singer_tap_kit.journal import JobJournal
-    from tap_usaspending_download.client import USAspendingApi
+    from tap_usaspending_download.tap import TapUSAspendingDownload
 
 PENDING = "pending_downloads"  # a stream's state key for its kind's unfinished downloads
-# Every documented status word: today's, then the 2017 design's.
-STATUSES = {
-    "ready": JobStatus.PENDING,
-    "running": JobStatus.RUNNING,
-    "finished": JobStatus.COMPLETED,
-    "failed": JobStatus.FAILED,
-    "queued": JobStatus.PENDING,
-    "complete": JobStatus.COMPLETED,
-    "does_not_exist": JobStatus.EXPIRED,
-}
-FILE_ATTEMPTS = 4
 logger = logging.getLogger("tap-usaspending-download.jobs")
 
 
 class DownloadApi(JobApi):
     kind = "download"
-    statuses = STATUSES
+    # Every documented status word: today's, then the 2017 design's.
+    statuses = {
+        "ready": JobStatus.PENDING,
+        "running": JobStatus.RUNNING,
+        "finished": JobStatus.COMPLETED,
+        "failed": JobStatus.FAILED,
+        "queued": JobStatus.PENDING,
+        "complete": JobStatus.COMPLETED,
+        "does_not_exist": JobStatus.EXPIRED,
+    }
 
     def __init__(self, api: USAspendingApi) -> None:
         self.api = api
@@ -81,9 +63,9 @@ class DownloadApi(JobApi):
 
     def progress(self, job: Job) -> str:
         rows, size = job.info.get("total_rows"), job.info.get("total_size")
-        parts = [f"{rows:,} rows" if isinstance(rows, int) else ""]
-        parts.append(f"{size:,} KB" if isinstance(size, int | float) else "")
-        return ", ".join(part for part in parts if part)
+        rows_text = f"{rows:,} rows" if isinstance(rows, int) else ""
+        size_text = f"{size:,} KB" if isinstance(size, int | float) else ""
+        return ", ".join(filter(None, [rows_text, size_text]))
 
     def file_url(self, job: Job) -> str:
         # file_url today; the 2017 design's `url` (empty until the file is ready).
@@ -94,99 +76,85 @@ class DownloadApi(JobApi):
 
 
 class Downloads:
-    """Plans every download of the run, creates them up front and hands out their zips."""
+    """Every download of the run (resumed or created up front, polled together), its zip."""
 
-    def __init__(
-        self,
-        api: USAspendingApi,
-        config: t.Mapping[str, t.Any],
-        *,
-        levels: t.Collection[str],
-        columns: list[str] | None,
-        run_date: dt.date,
-        workdir: Path,
-        journal: JobJournal | None,
-        remember: Remember | None,
-    ) -> None:
-        self.api = api
-        self.filters = dict(config.get("filters") or {})
-        self.date_type = config["date_type"]
-        self.window_days = int(config["window_days"])
-        self.levels = frozenset(levels)
-        self.columns = columns
-        self.run_date = run_date
-        self.workdir = workdir
-        self.max_wait = api.http.policy.max_wait  # the tap's one cap on any wait
-        self.jobs = DownloadApi(api)
+    def __init__(self, tap: TapUSAspendingDownload) -> None:
+        self.config = config = tap.config
+        self.api = USAspendingApi(config["api_url"], tap.retry_policy)
+        self.columns = list(config.get("columns") or [])
+        keys = [k for s in tap.file_streams for k in s.kind.key if k not in self.columns]
+        if self.columns and keys:
+            keys = list(dict.fromkeys(keys))
+            tap.logger.info("Adding the key column(s) %s to the columns setting", keys)
+            self.columns += keys
+        self.workdir = tap.workdir
+        self.jobs = DownloadApi(self.api)
         self.orchestrator = JobOrchestrator(
             self.jobs,
             poll_interval=float(config["poll_interval_seconds"]),
             timeout=float(config["job_timeout_seconds"]),
             max_attempts=int(config["download_attempts"]),
-            journal=journal,
-            remember=remember,
+            journal=tap.journal,
+            remember=tap.remember_downloads,
         )
-        self.readers: Counter[str] = Counter()  # selected streams per download kind
+        # Every file kind the selected streams read must fit the row limit.
+        self.levels = sorted({stream.kind.level for stream in tap.file_streams})
+        self.readers = Counter(tap.download_of.values())  # selected streams per download kind
         self._read: Counter[str] = Counter()  # streams done with each job's zip
         self._zips: dict[str, Path] = {}
         self._fitting: dict[DateWindow, list[DateWindow]] = {}
-
-    # -- planning ------------------------------------------------------------------
-    def plan(
-        self, group: str, start: dt.date, covered: str | None, stored: list[dict[str, t.Any]]
-    ) -> None:
-        """Resume ``group``'s unfinished downloads, then plan windows from where they end.
-
-        ``start`` is the first day still to read; ``covered`` the last day every reader
-        of the group has emitted (downloads ending there or before are not resumed)."""
-        resumed = self.orchestrator.resume(group, self._resumable(covered, stored))
-        if resumed:
-            start = dt.date.fromisoformat(resumed[-1].window["end"]) + dt.timedelta(days=1)
-        for window in split_dates(start, self.run_date, self.window_days):
-            for part in self.fitting(window):
-                self.orchestrator.add(group, part.as_dict(), self.body(part))
-
-    def start(self) -> None:
+        today = dt.datetime.now(dt.UTC).date()
+        end = config.get("end_date")  # the windows' last day: end_date, never after today
+        last_day = min(dt.date.fromisoformat(str(end)[:10]), today) if end else today
+        stored = tap.journal.read()
+        for group in self.readers:
+            streams = [s for s in tap.file_streams if tap.download_of[s.name] == group]
+            # Downloads ending on or before the last day every reader emitted are done.
+            bookmarks = [stream.bookmark for stream in streams]
+            covered = None if None in bookmarks else min(t.cast(list[str], bookmarks))
+            from_state = [s.stream_state[PENDING] for s in streams if PENDING in s.stream_state]
+            records = stored.get(group) or (from_state[0] if from_state else [])
+            resumed = self.orchestrator.resume(group, self._resumable(covered, records))
+            start = min(stream.first_day() for stream in streams)
+            if resumed:  # new windows start after the last resumed one
+                start = dt.date.fromisoformat(resumed[-1].window["end"]) + dt.timedelta(days=1)
+            for window in split_dates(start, last_day, int(config["window_days"])):
+                for part in self.fitting(window):
+                    self.orchestrator.add(group, part.as_dict(), self.body(part))
         self.orchestrator.start()
         under_way = sum(1 for jobs in self.orchestrator.groups.values() for job in jobs if job.id)
         logger.info("%d download(s) under way; polling them together", under_way)
 
     def body(self, window: DateWindow) -> dict[str, t.Any]:
-        body: dict[str, t.Any] = {"filters": self.window_filters(window), "file_format": "csv"}
-        if self.columns:
-            body["columns"] = self.columns
-        return body
+        columns = {"columns": self.columns} if self.columns else {}
+        return {"filters": self.window_filters(window), "file_format": "csv", **columns}
 
     def window_filters(self, window: DateWindow) -> dict[str, t.Any]:
         period = {
             "start_date": window.start.isoformat(),
             "end_date": window.end.isoformat(),
-            "date_type": self.date_type,
+            "date_type": self.config["date_type"],
         }
-        return {**self.filters, "time_period": [period]}
+        return {**(self.config.get("filters") or {}), "time_period": [period]}
 
     def fitting(self, window: DateWindow) -> list[DateWindow]:
-        """``window`` cut (in halves, recursively) until each part fits the row limit of
-        every file the selected streams read (awards, transactions, subawards)."""
-        if window not in self._fitting:
-            over = [
-                answer for level in sorted(self.levels) if (answer := self._over(window, level))
-            ]
-            if not over:
-                self._fitting[window] = [window]
-            else:
-                level, count, limit = over[0]
-                if window.days == 1:
-                    raise RowLimitError(
-                        f"{window.start.isoformat()} alone holds {count} {level} rows, over "
-                        f"the download limit of {limit}: narrow the filters for that day."
-                    )
-                logger.info(
-                    "%s holds %s %s rows (limit %s): splitting", window, count, level, limit
+        """``window`` halved until each part fits the row limit of every file read."""
+        if window in self._fitting:
+            return self._fitting[window]
+        over = [answer for level in self.levels if (answer := self._over(window, level))]
+        parts = [window]
+        if over:
+            level, count, limit = over[0]
+            if window.days == 1:
+                raise USAspendingError(
+                    f"{window.start.isoformat()} alone holds {count} {level} rows, over "
+                    f"the download limit of {limit}: narrow the filters for that day."
                 )
-                first, second = window.halves()
-                self._fitting[window] = self.fitting(first) + self.fitting(second)
-        return self._fitting[window]
+            logger.info("%s holds %s %s rows (limit %s): splitting", window, count, level, limit)
+            first, second = window.halves()
+            parts = self.fitting(first) + self.fitting(second)
+        self._fitting[window] = parts
+        return parts
 
     def _over(self, window: DateWindow, level: str) -> tuple[str, t.Any, t.Any] | None:
         """(level, count, limit) when ``window`` holds more ``level`` rows than a file may."""
@@ -226,7 +194,6 @@ class Downloads:
             kept.append(record)
         return kept
 
-    # -- the files -----------------------------------------------------------------
     def zip_of(self, job: Job) -> Path:
         """The job's zip on disk, fetched once for every stream that reads it."""
         if job.id not in self._zips:
@@ -236,9 +203,9 @@ class Downloads:
                     link=lambda _attempt: self.jobs.file_url(job),
                     workdir=self.workdir,
                     suffix=".zip",
-                    attempts=FILE_ATTEMPTS,
+                    attempts=4,
                     check=zip_problem,  # a zip cut short without a Content-Length
-                    max_wait=self.max_wait,
+                    max_wait=self.api.http.policy.max_wait,  # the tap's one cap on any wait
                 )
             )
         return self._zips[str(job.id)]

@@ -1,8 +1,5 @@
-"""Read the CSV members of a download zip as streams of typed rows.
-
-Members are read through the zip's decompressing stream (parts ``_1.csv``,
-``_2.csv`` ... in order), a UTF-8 byte-order mark is stripped, and each value is
-cast once by a converter chosen per column from the header: memory stays flat.
+"""Typed rows of the CSV members of a download zip, read as a stream (flat memory); each
+typed column's converter is chosen once per file from the header.
 """
 
 from __future__ import annotations
@@ -11,13 +8,17 @@ import datetime as dt
 import logging
 import typing as t
 from decimal import Decimal
+from itertools import compress, repeat
+from operator import getitem, is_, not_
 from pathlib import Path
 
+from singer_tap_kit.errors import CorruptFileError
 from singer_tap_kit.readers import csv_records, zip_csv_members
 from tap_usaspending_download.columns import DATE, DATETIME, INT, MONEY, FileKind
-from tap_usaspending_download.errors import DownloadFileError
 
 logger = logging.getLogger("tap-usaspending-download.rows")
+UNREADABLE = object()  # what a column's converter makes of text that is not of its type
+MEMO_SIZE = 16_384  # values remembered per type and file (a bound, so memory stays flat)
 
 
 def _money(value: str) -> Decimal:
@@ -33,13 +34,8 @@ def _date(value: str) -> str:
 
 
 def _datetime(value: str) -> str:
-    """RFC 3339 in UTC, offset always written ("2024-03-01T12:00:00.123000+00:00").
-
-    The files carry PostgreSQL/Spark text: "2024-03-01 12:00:00.123+00", "+0530", or no
-    offset at all (a ``timestamp without time zone``, e.g. the subawards' SAM report
-    date). USAspending keeps and writes its timestamps in UTC (Django ``TIME_ZONE`` and
-    the Spark session zone are both UTC), so a value without an offset is read as UTC.
-    """
+    """RFC 3339 in UTC, offset always written, from PostgreSQL/Spark text ("... 12:00:00.1+00",
+    "+0530", or no offset: USAspending's Django and Spark zones are both UTC)."""
     moment = dt.datetime.fromisoformat(value)
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=dt.UTC)
@@ -54,80 +50,75 @@ CONVERTERS: dict[str, t.Callable[[str], t.Any]] = {
 }
 
 
+class _Memo(dict):
+    """``memo[text]``: a cell's typed value (None if empty), converted once: dates, years
+    and common amounts repeat from row to row, and a lookup costs less than a conversion."""
+
+    def __init__(self, convert: t.Callable[[str], t.Any]) -> None:
+        super().__init__({"": None})
+        self.convert = convert
+
+    def __missing__(self, text: str) -> t.Any:
+        try:
+            value = self.convert(text)
+        except (ValueError, ArithmeticError):
+            value = UNREADABLE
+        if len(self) >= MEMO_SIZE:
+            self.clear()
+            self[""] = None
+        self[text] = value
+        return value
+
+
 def read_rows(path: Path, kind: FileKind, reported: set[str]) -> t.Iterator[dict[str, t.Any]]:
-    """Rows of every part of ``kind`` in the zip at ``path``."""
+    """Typed rows of every part of ``kind`` in the zip at ``path``; unknown columns and
+    unreadable values kept in ``_extra`` (``reported`` names each once a run)."""
     for member, reader in zip_csv_members(path, kind.matches, "The download"):
         header, records = csv_records(reader, member)
-        yield from _Reader(kind, member, reported).rows(header, records)
-
-
-class _Reader:
-    """Typed rows of one CSV member; unknown columns and unreadable values kept in _extra."""
-
-    def __init__(self, kind: FileKind, member: str, reported: set[str]) -> None:
-        self.kind = kind
-        self.member = member
-        self.reported = reported  # shared by the stream: each name is logged once a run
-
-    def rows(
-        self, header: list[str], records: t.Iterator[tuple[int, list[str]]]
-    ) -> t.Iterator[dict[str, t.Any]]:
-        kind = self.kind
         missing = [k for k in kind.key if k not in header]
         if missing:
-            raise DownloadFileError(f"{self.member} lacks its key column(s) {missing}")
-        self._report_unknown([c for c in header if c not in kind.columns])
-        # Precompiled per column: one lookup per file, not per value. Text columns (most
-        # of them) are copied in one comprehension; only typed ones go through a converter.
-        text: list[tuple[int, str]] = []
-        plan: list[tuple[int, str, t.Callable[[str], t.Any]]] = []
-        for i, name in enumerate(header):
-            convert = CONVERTERS.get(kind.columns.get(name, ""))
-            if convert is not None:
-                plan.append((i, name, convert))
-            elif name in kind.columns:
-                text.append((i, name))
-        extra = [(i, name) for i, name in enumerate(header) if name not in kind.columns]
-        for _line, row in records:
-            record: dict[str, t.Any] = {name: row[i] or None for i, name in text}
-            # An empty cell is no value: never kept, so _extra stays true to its schema
-            # (string values) and is left out when a row has nothing extra.
-            kept: dict[str, str] = {name: row[i] for i, name in extra if row[i]}
-            for i, name, convert in plan:
-                value = row[i]
-                if not value:
-                    record[name] = None
-                else:
-                    try:
-                        record[name] = convert(value)
-                    except (ValueError, ArithmeticError):
-                        record[name] = None
-                        kept[name] = value  # never lost: the text as the file had it
-                        self._report_unreadable(name, value)
-            if kept:
-                record["_extra"] = kept
-            yield record
-
-    def _report_unknown(self, names: list[str]) -> None:
-        new = [n for n in names if n not in self.reported]
-        if new:
-            self.reported.update(new)
+            # A partition error: this download kind fails, the others go on.
+            raise CorruptFileError(f"{member} lacks its key column(s) {missing}")
+        unknown = [name for name in header if name not in kind.columns]
+        if new := [name for name in unknown if name not in reported]:
+            reported.update(new)
             logger.warning(
                 "%s: the file has columns this tap's schema lacks, kept in _extra: %s",
-                self.kind.stream,
+                kind.stream,
                 ", ".join(new),
             )
-
-    def _report_unreadable(self, name: str, value: str) -> None:
-        tag = f"unreadable:{name}"
-        if tag not in self.reported:
-            self.reported.add(tag)
-            logger.warning(
-                "%s: %r in column %s is not a %s; the column is left empty and the text "
-                "kept in _extra.%s (logged once per column)",
-                self.kind.stream,
-                value[:80],
-                name,
-                self.kind.columns[name],
-                name,
-            )
+        memos = {type_: _Memo(convert) for type_, convert in CONVERTERS.items()}
+        positions = [i for i, name in enumerate(header) if kind.columns.get(name) in memos]
+        names = [header[i] for i in positions]
+        lookups = [memos[kind.columns[name]] for name in names]
+        # Columns whose unreadable values were logged (once a run), as a set of plain names.
+        warned = {name for name in names if f"unreadable:{name}" in reported}
+        for _line, row in records:
+            # Whole-row work in C: every cell as text, empty ones None, then the typed ones.
+            record = dict(zip(header, row, strict=True))
+            if "" in row:
+                record.update(zip(compress(header, map(not_, row)), repeat(None)))
+            values = list(map(getitem, lookups, map(row.__getitem__, positions)))
+            record.update(zip(names, values, strict=True))
+            extra = {n: v for n in unknown if (v := record.pop(n, None)) is not None}
+            # Not ``UNREADABLE in values``: Decimal's == asks an ABC, slowly, for each row.
+            if any(map(is_, values, repeat(UNREADABLE))):
+                for i, name, value in zip(positions, names, values, strict=True):
+                    if value is UNREADABLE:
+                        record[name] = None
+                        extra[name] = row[i]  # never lost: the text as the file had it
+                        if name not in warned:
+                            warned.add(name)
+                            reported.add(f"unreadable:{name}")
+                            logger.warning(
+                                "%s: %r in column %s is not a %s; the column is left empty "
+                                "and the text kept in _extra.%s (logged once per column)",
+                                kind.stream,
+                                row[i][:80],
+                                name,
+                                kind.columns[name],
+                                name,
+                            )
+            if extra:
+                record["_extra"] = extra
+            yield record

@@ -8,7 +8,6 @@ import typing as t
 from singer_sdk import Stream
 from singer_sdk import typing as th
 
-from singer_tap_kit.sdk_overrides import FastSync
 from singer_tap_kit.streams import JobStream, extra_property
 from tap_usaspending_download.columns import DATE, DATETIME, INT, KINDS, MONEY, FileKind
 from tap_usaspending_download.rows import read_rows
@@ -22,37 +21,30 @@ _TYPES = {MONEY: th.NumberType, DATE: th.DateType, DATETIME: th.DateTimeType, IN
 
 
 def schema_of(kind: FileKind) -> dict[str, t.Any]:
-    properties = [
-        th.Property(name, _TYPES.get(kind_, th.StringType), required=name in kind.key)
-        for name, kind_ in kind.columns.items()
-    ]
-    properties.append(
+    return th.PropertiesList(
+        *(
+            th.Property(name, _TYPES.get(type_, th.StringType), required=name in kind.key)
+            for name, type_ in kind.columns.items()
+        ),
         th.Property(
             "time_period_end",
             th.DateType,
             description="Last day of the time_period window whose download held the row "
             "(the bookmark).",
-        )
-    )
-    properties.append(
+        ),
         extra_property(
             "Columns of the file this schema does not declare (new in the API), "
             "and any value that could not be read as its column's type, as the file's text. "
             "Empty cells are left out; a row with nothing extra has no _extra.",
             th.StringType,
-        )
-    )
-    return th.PropertiesList(*properties).to_dict()
+        ),
+    ).to_dict()
 
 
-class DownloadFileStream(JobStream, FastSync, Stream):
+class DownloadFileStream(JobStream, Stream):
     kind: FileKind
     replication_key = "time_period_end"
     is_sorted = False  # bookmarks move per window, once the window was emitted in full
-
-    def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
-        super().__init__(*args, **kwargs)
-        self._reported: set[str] = set()
 
     @property
     def bookmark(self) -> str | None:
@@ -66,30 +58,28 @@ class DownloadFileStream(JobStream, FastSync, Stream):
     def get_records(self, context: Context | None) -> t.Iterable[dict[str, t.Any]]:
         downloads = self._tap.downloads  # every download of the run, created up front
         first_day, bookmark = self.first_day().isoformat(), self.bookmark or ""
+        reported: set[str] = set()  # columns logged (once a run: one sync per run)
         yield from self.job_rows(
             downloads.orchestrator,
-            self._tap.download_of(self),
+            self._tap.download_of[self.name],
             self.stream_state,
-            lambda job: self._rows_of(job) if job.window["end"] >= first_day else iter(()),
+            lambda job: self._rows_of(job, reported) if job.window["end"] >= first_day else (),
             # Its kind may start earlier for another stream: never move this one back.
             bookmark_of=lambda job: max(job.window["end"], bookmark),
             on_done=downloads.done,
         )
 
-    def _rows_of(self, job: Job) -> t.Iterator[dict[str, t.Any]]:
-        end = job.window["end"]
-        path = self._tap.downloads.zip_of(job)
-        for row in read_rows(path, self.kind, self._reported):
-            row["time_period_end"] = end
+    def _rows_of(self, job: Job, reported: set[str]) -> t.Iterator[dict[str, t.Any]]:
+        for row in read_rows(self._tap.downloads.zip_of(job), self.kind, reported):
+            row["time_period_end"] = job.window["end"]
             yield row
 
 
-def stream_class(kind: FileKind) -> type[DownloadFileStream]:
-    return type(
+STREAM_TYPES = [
+    type(
         "".join(part.title() for part in kind.stream.split("_")) + "Stream",
         (DownloadFileStream,),
         {"name": kind.stream, "kind": kind, "primary_keys": kind.key, "schema": schema_of(kind)},
     )
-
-
-STREAM_TYPES = [stream_class(kind) for kind in KINDS]
+    for kind in KINDS
+]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import shutil
 import tempfile
 import typing as t
@@ -14,10 +13,43 @@ from singer_sdk.exceptions import ConfigValidationError
 
 from singer_tap_kit.http import MAX_RETRY_WAIT_SETTING
 from singer_tap_kit.tap import KitTap
-from tap_usaspending_download.client import USAspendingApi
-from tap_usaspending_download.columns import FileKind, downloads_for
+from tap_usaspending_download.columns import downloads_for
 from tap_usaspending_download.jobs import PENDING, Downloads
 from tap_usaspending_download.streams import STREAM_TYPES, DownloadFileStream
+
+DATE_TYPES = ["action_date", "last_modified_date"]
+# Each setting's type, default (None: no default) and title; start_date is required.
+SETTINGS: dict[str, tuple[t.Any, t.Any, str]] = {
+    "api_url": (th.StringType, "https://api.usaspending.gov", "API URL"),
+    "filters": (th.ObjectType(additional_properties=True), {}, "Filters"),
+    "date_type": (th.StringType(allowed_values=DATE_TYPES), "last_modified_date", "Date type"),
+    "start_date": (th.DateType, None, "Start date"),
+    "end_date": (th.DateType, None, "End date"),
+    "window_days": (th.IntegerType(minimum=1), 30, "Window (days)"),
+    "columns": (th.ArrayType(th.StringType), None, "Columns"),
+    "poll_interval_seconds": (th.NumberType(exclusive_minimum=0), 10, "Poll interval"),
+    "job_timeout_seconds": (th.NumberType(exclusive_minimum=0), 3600, "Job timeout"),
+    "download_attempts": (th.IntegerType(minimum=1), 3, "Download attempts"),
+    "journal_path": (th.StringType, None, "Job journal path"),
+}
+DESCRIPTIONS = {
+    "api_url": "USAspending API host.",
+    "filters": "Search v2 filter object (award_type_codes, agencies, recipient_id, ...). The "
+    "tap adds time_period itself, one window at a time.",
+    "date_type": "The date the time_period windows apply to.",
+    "start_date": "First day of the first sync's windows.",
+    "end_date": "Last day of the windows (default: today). For backfills of a bounded period, "
+    "e.g. one fiscal year per partition.",
+    "window_days": "Days per download; a window over the row limit is split.",
+    "columns": "Only these columns (sent as the request's columns; the streams' key columns "
+    "are added when missing). Default: every column.",
+    "poll_interval_seconds": "Pause between download status polls.",
+    "job_timeout_seconds": "Longest a download may run before the run fails.",
+    "download_attempts": "How many times a failed download is requested.",
+    "journal_path": "File keeping the file names of unfinished downloads, so a run that was "
+    "stopped re-attaches to them. Default: ~/.cache/tap-usaspending-download/journal-<hash "
+    "of api_url, filters and date_type>.json.",
+}
 
 
 class TapUSAspendingDownload(KitTap):
@@ -30,148 +62,44 @@ class TapUSAspendingDownload(KitTap):
     partition_noun = "download"
 
     config_jsonschema = th.PropertiesList(
-        th.Property(
-            "api_url",
-            th.StringType,
-            default="https://api.usaspending.gov",
-            title="API URL",
-            description="USAspending API host.",
-        ),
-        th.Property(
-            "filters",
-            th.ObjectType(additional_properties=True),
-            default={},
-            title="Filters",
-            description="Search v2 filter object (award_type_codes, agencies, recipient_id, "
-            "...). The tap adds time_period itself, one window at a time.",
-        ),
-        th.Property(
-            "date_type",
-            th.StringType(allowed_values=["action_date", "last_modified_date"]),
-            default="last_modified_date",
-            title="Date type",
-            description="The date the time_period windows apply to.",
-        ),
-        th.Property(
-            "start_date",
-            th.DateType,
-            required=True,
-            title="Start date",
-            description="First day of the first sync's windows.",
-        ),
-        th.Property(
-            "end_date",
-            th.DateType,
-            title="End date",
-            description="Last day of the windows (default: today). For backfills of a "
-            "bounded period, e.g. one fiscal year per partition.",
-        ),
-        th.Property(
-            "window_days",
-            th.IntegerType(minimum=1),
-            default=30,
-            title="Window (days)",
-            description="Days per download; a window over the row limit is split.",
-        ),
-        th.Property(
-            "columns",
-            th.ArrayType(th.StringType),
-            title="Columns",
-            description="Only these columns (sent as the request's columns; the streams' "
-            "key columns are added when missing). Default: every column.",
-        ),
-        th.Property(
-            "poll_interval_seconds",
-            th.NumberType(exclusive_minimum=0),
-            default=10,
-            title="Poll interval",
-            description="Pause between download status polls.",
-        ),
-        th.Property(
-            "job_timeout_seconds",
-            th.NumberType(exclusive_minimum=0),
-            default=3600,
-            title="Job timeout",
-            description="Longest a download may run before the run fails.",
-        ),
-        th.Property(
-            "download_attempts",
-            th.IntegerType(minimum=1),
-            default=3,
-            title="Download attempts",
-            description="How many times a failed download is requested.",
-        ),
-        th.Property(
-            "journal_path",
-            th.StringType,
-            title="Job journal path",
-            description="File keeping the file names of unfinished downloads, so a run "
-            "that was stopped re-attaches to them. Default: ~/.cache/tap-usaspending-download/"
-            "journal-<hash of api_url, filters and date_type>.json.",
+        *(
+            th.Property(
+                name,
+                type_,
+                required=name == "start_date",
+                default=default,
+                title=title,
+                description=DESCRIPTIONS[name],
+            )
+            for name, (type_, default, title) in SETTINGS.items()
         ),
         MAX_RETRY_WAIT_SETTING,
     ).to_dict()
 
     def check_settings(self) -> None:
-        """Refuse settings that cannot work, before any request."""
+        errors = []
         end = self.config.get("end_date")
         if end and str(end)[:10] < str(self.config["start_date"])[:10]:
-            raise ConfigValidationError(
-                "Invalid configuration", errors=["end_date: must not be before start_date"]
-            )
+            errors.append("end_date: must not be before start_date")
         if "time_period" in (self.config.get("filters") or {}):
-            raise ConfigValidationError(
-                "Invalid configuration",
-                errors=[
-                    "filters: leave out time_period; the tap sets it per window from "
-                    "start_date (then the bookmark), window_days and date_type"
-                ],
+            errors.append(
+                "filters: leave out time_period; the tap sets it per window from "
+                "start_date (then the bookmark), window_days and date_type"
             )
+        if errors:
+            raise ConfigValidationError("Invalid configuration", errors=errors)
 
     def discover_streams(self) -> list:
         return [cls(tap=self) for cls in STREAM_TYPES]
 
     @cached_property
-    def run_date(self) -> dt.date:
-        return dt.datetime.now(dt.UTC).date()
-
-    @cached_property
-    def last_day(self) -> dt.date:
-        """The windows' last day: end_date, never after today."""
-        end = self.config.get("end_date")
-        return min(dt.date.fromisoformat(str(end)[:10]), self.run_date) if end else self.run_date
-
-    @cached_property
     def file_streams(self) -> list[DownloadFileStream]:
-        streams = self.streams.values()
-        return [s for s in streams if isinstance(s, DownloadFileStream) and s.selected]
+        return [s for s in self.streams.values() if s.selected]  # type: ignore[misc]
 
     @cached_property
-    def selected_kinds(self) -> list[FileKind]:
-        return [stream.kind for stream in self.file_streams]
-
-    @cached_property
-    def _download_of(self) -> dict[str, str]:
-        return downloads_for(self.selected_kinds)
-
-    def download_of(self, stream: DownloadFileStream) -> str:
-        """``awards`` or ``transactions``: the download whose zip ``stream`` reads."""
-        return self._download_of.get(stream.name) or downloads_for([stream.kind])[stream.name]
-
-    @cached_property
-    def levels(self) -> frozenset[str]:
-        """Every file kind the selected streams read must fit the row limit."""
-        return frozenset(kind.level for kind in self.selected_kinds) or frozenset({"transactions"})
-
-    def request_columns(self) -> list[str] | None:
-        columns = list(self.config.get("columns") or [])
-        if not columns:
-            return None
-        keys = [k for kind in self.selected_kinds for k in kind.key if k not in columns]
-        keys = list(dict.fromkeys(keys))
-        if keys:
-            self.logger.info("Adding the key column(s) %s to the columns setting", keys)
-        return columns + keys
+    def download_of(self) -> dict[str, str]:
+        """``awards`` or ``transactions`` by stream name: the download whose zip it reads."""
+        return downloads_for([stream.kind for stream in self.file_streams])
 
     @cached_property
     def workdir(self) -> Path:
@@ -180,43 +108,16 @@ class TapUSAspendingDownload(KitTap):
     @cached_property
     def downloads(self) -> Downloads:
         """Every download of the run, resumed or created up front (on first use)."""
-        downloads = Downloads(
-            USAspendingApi(self.config["api_url"], self.retry_policy),
-            self.config,
-            levels=self.levels,
-            columns=self.request_columns(),
-            run_date=self.last_day,
-            workdir=self.workdir,
-            journal=self.journal,
-            remember=self._remember,
-        )
-        stored = self.journal.read()
-        readers: dict[str, list[DownloadFileStream]] = {}
-        for stream in self.file_streams:
-            readers.setdefault(self.download_of(stream), []).append(stream)
-        for group, streams in readers.items():
-            downloads.readers[group] = len(streams)
-            bookmarks = [stream.bookmark for stream in streams]
-            covered = None if None in bookmarks else min(t.cast(list[str], bookmarks))
-            from_state = next(
-                (s.stream_state[PENDING] for s in streams if PENDING in s.stream_state), []
-            )
-            downloads.plan(
-                group,
-                min(stream.first_day() for stream in streams),
-                covered,
-                stored.get(group) or from_state,
-            )
-        downloads.start()
+        downloads = Downloads(self)
         self.file_streams[0].write_state_now()  # the file names, before any polling
         return downloads
 
-    def _remember(self, group: str, records: list[dict[str, t.Any]]) -> None:
-        """Keep a download kind's unfinished file names in its streams' state; written
-        at once when a new one appears mid-run (at start, once for all)."""
+    def remember_downloads(self, group: str, records: list[dict[str, t.Any]]) -> None:
+        """A download kind's unfinished file names, kept in its streams' state (written at
+        once when a new one appears mid-run; at start, once for all)."""
         new = False
         for stream in self.file_streams:
-            if self.download_of(stream) != group:
+            if self.download_of[stream.name] != group:
                 continue
             before = {r.get("id") for r in stream.stream_state.get(PENDING) or []}
             new = new or bool({r["id"] for r in records} - before)
