@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import re
 import subprocess
 from pathlib import Path
 
@@ -43,21 +44,41 @@ def target_config(schema: str, **extra) -> dict:
     }
 
 
+def number(text: str) -> str:
+    """A JSON number written as given (``json.dumps`` would go through a float)."""
+    return f"@@number:{text}@@"
+
+
+def dumps(value: object) -> str:
+    return re.sub(r'"@@number:([-+.eE0-9]+)@@"', r"\1", json.dumps(value))
+
+
 def record(row: dict) -> dict:
     return {"type": "RECORD", "stream": "items", "record": row, "time_extracted": EXTRACTED}
 
 
-def write_batch_file(folder: Path, rows: list[dict]) -> Path:
-    path = folder / "items-0001.jsonl.gz"
-    with gzip.open(path, "wt") as out:
-        out.writelines(json.dumps(row) + "\n" for row in rows)
+def write_batch_file(folder: Path, rows: list[dict], name: str = "items-0001.jsonl.gz") -> Path:
+    path = folder / name
+    opener = gzip.open if name.endswith(".gz") else open
+    with opener(path, "wt", encoding="utf-8") as out:
+        out.writelines(dumps(row) + "\n" for row in rows)
     return path
 
 
-def run_target(tmp_path: Path, config: dict, messages: list[dict]) -> None:
+def batch(stream: str, *files: Path, compression: str = "gzip") -> dict:
+    return {
+        "type": "BATCH",
+        "stream": stream,
+        "encoding": {"format": "jsonl", "compression": compression},
+        "manifest": [path.as_uri() for path in files],
+    }
+
+
+def run_target(tmp_path: Path, config: dict, messages: list[dict], ok: bool = True) -> str:
+    """Runs the loader; returns its log (stderr)."""
     config_path = tmp_path / "target.json"
     config_path.write_text(json.dumps(config))
-    stdin = "".join(json.dumps(m) + "\n" for m in messages)
+    stdin = "".join(dumps(m) + "\n" for m in messages)
     done = subprocess.run(
         [str(CLI), "--config", str(config_path)],
         input=stdin,
@@ -65,7 +86,8 @@ def run_target(tmp_path: Path, config: dict, messages: list[dict]) -> None:
         text=True,
         timeout=120,
     )
-    assert done.returncode == 0, done.stderr[-3000:]
+    assert (done.returncode == 0) is ok, done.stderr[-3000:]
+    return done.stderr
 
 
 @pytest.mark.parametrize(
@@ -111,3 +133,218 @@ def test_absent_object_is_sql_null_and_batch_rows_get_metadata(
     # RECORD rows carry the tap's extraction time; a BATCH message has none to carry.
     assert [row[7] for row in rows] == [True, True, False, False]
     assert batch_file.exists() is not clean_up
+
+
+COPY_LOG = "loaded with COPY"
+FALLBACK_LOG = "BATCH files loaded row by row, not with COPY"
+# Every shape the fast path casts in SQL: the RECORD path is the reference.
+RICH_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "id": {"type": "integer"},
+        "name": {"type": ["string", "null"]},
+        "code": {"type": ["string", "null"], "maxLength": 40},
+        "amount": {"type": ["number", "null"]},
+        "count": {"type": ["integer", "null"]},
+        "flag": {"type": ["boolean", "null"]},
+        "created": {"type": ["string", "null"], "format": "date-time"},
+        "day": {"type": ["string", "null"], "format": "date"},
+        "uid": {"type": ["string", "null"], "format": "uuid"},
+        "payload": {"type": ["object", "null"]},
+        "tags": {"type": ["array", "null"], "items": {"type": ["string", "null"]}},
+        "lines": {"type": ["array", "null"], "items": {"type": "object"}},
+        "_extra": {"type": ["object", "null"]},
+    },
+}
+TRICKY = "back\\\\slash \\\\N \\\\. \"double\" 'single' line\nbreak\r\ttab \u0001 é 中文 😀 \u200b"
+RICH_ROWS = [
+    {
+        "id": 1,
+        "name": "first version, replaced by the later row of key 1",
+        "amount": 1,
+    },
+    {
+        "id": 2,
+        "name": TRICKY,
+        "code": "C:\\\\dir\\\\file",
+        "amount": number("12.50"),
+        "count": 9007199254740993,
+        "flag": True,
+        "created": "2026-01-02T03:04:05+02:00",
+        "day": "2026-02-28",
+        "uid": "6f1c9a3e-2b1d-4c6e-9f0a-1b2c3d4e5f60",
+        "payload": {"a": {"b": [1, {"c": None}, number("2.50")]}, "s": TRICKY, "n": None},
+        "tags": ["x", None, "y\\\\z", 'q"uote', ""],
+        "lines": [{"sku": "é", "qty": number("1.250")}, None, {"sku": None}],
+        "_extra": {"k": "v"},
+    },
+    {
+        "id": 3,
+        "name": None,
+        "code": None,
+        "amount": number("1e-7"),
+        "count": -3,
+        "flag": False,
+        "created": "2026-01-02T03:04:05.123456Z",
+        "day": None,
+        "uid": None,
+        "payload": None,  # JSON null: SQL NULL, as on the RECORD path
+        "tags": [],
+        "lines": None,
+        "_extra": None,
+    },
+    {"id": 4},  # every optional property absent
+    {
+        "id": 1,
+        "name": "last version of key 1",
+        "amount": number("123456789012345678901234567890.125"),
+        "created": "2026-06-30T23:59:59",
+        "payload": {},
+        "tags": ["only"],
+        "lines": [],
+    },
+]
+
+
+def _columns(conn, schema: str, table: str) -> list[tuple]:
+    return conn.execute(
+        "select column_name, data_type, udt_name, character_maximum_length"
+        " from information_schema.columns where table_schema = %s and table_name = %s"
+        " order by column_name",
+        (schema, table),
+    ).fetchall()
+
+
+def _rows_as_text(conn, schema: str, table: str) -> list[tuple]:
+    """Every column of the schema as PostgreSQL prints it: NULL stays None, JSON null
+    is 'null', so the two are told apart."""
+    names = ", ".join(f'"{name}"::text' for name in RICH_SCHEMA["properties"])
+    return conn.execute(f'select {names} from "{schema}"."{table}" order by 1, 2, 3').fetchall()
+
+
+@pytest.mark.parametrize("keys", [["id"], []], ids=["upsert", "append-only"])
+def test_batch_file_lands_the_rows_record_messages_land(tmp_path, pg_schema, keys):
+    batch_file = write_batch_file(tmp_path, RICH_ROWS)
+    messages = [
+        *(
+            {"type": "SCHEMA", "stream": stream, "schema": RICH_SCHEMA, "key_properties": keys}
+            for stream in ("via_records", "via_batch")
+        ),
+        *({**record(row), "stream": "via_records"} for row in RICH_ROWS),
+        batch("via_batch", batch_file),
+    ]
+    # As the project configures the loader (meltano.yml).
+    config = target_config(pg_schema, use_copy=True, validate_records=False, batch_size_rows=50000)
+    log = run_target(tmp_path, config, messages)
+    assert COPY_LOG in log and FALLBACK_LOG not in log
+
+    import psycopg
+
+    with psycopg.connect(PG_DSN) as conn:
+        assert _columns(conn, pg_schema, "via_batch") == _columns(conn, pg_schema, "via_records")
+        landed = _rows_as_text(conn, pg_schema, "via_batch")
+        assert landed == _rows_as_text(conn, pg_schema, "via_records")
+        metadata = conn.execute(
+            "select count(*), count(_sdc_extracted_at), count(_sdc_received_at),"
+            " count(_sdc_batched_at), count(_sdc_sequence), count(_sdc_sync_started_at),"
+            " count(_sdc_table_version), count(_sdc_deleted_at)"
+            f' from "{pg_schema}".via_batch'
+        ).fetchone()
+    # Not equal by accident (both empty, both NULL): the values themselves.
+    by_id = {row[0]: row for row in landed}
+    if keys:
+        assert sorted(by_id) == ["1", "2", "3", "4"] and len(landed) == 4
+        assert by_id["1"][1] == "last version of key 1"
+    else:
+        assert len(landed) == 5
+    assert by_id["2"][1] == TRICKY
+    assert json.loads(by_id["2"][9]) == {"a": {"b": [1, {"c": None}, 2.5]}, "s": TRICKY, "n": None}
+    assert by_id["2"][10] == r'{x,NULL,"y\\\\z","q\"uote",""}'
+    assert by_id["2"][6] == "2026-01-02 03:04:05"  # the column's type: timestamp
+    assert by_id["3"][3] == "0.0000001" and by_id["3"][9] is None and by_id["3"][10] == "{}"
+    # 0.8.1 hands every number column to psycopg as a Python float; BATCH rows match it.
+    assert by_id["2"][3] == "12.5" and "123456789012345680000000000000" in {r[3] for r in landed}
+    assert by_id["4"][9:] == (None, None, None, None)
+    assert metadata == (len(landed),) * 6 + (0, 0)
+
+
+def test_batch_rerun_upserts_without_duplicates(tmp_path, pg_schema):
+    first = write_batch_file(tmp_path, RICH_ROWS, "first.jsonl")
+    changed = [{"id": 2, "name": "changed", "tags": ["new"]}, {"id": 5, "name": "new"}]
+    second = write_batch_file(tmp_path, changed, "second.jsonl.gz")
+    schema_message = {
+        "type": "SCHEMA",
+        "stream": "items",
+        "schema": RICH_SCHEMA,
+        "key_properties": ["id"],
+    }
+    config = target_config(pg_schema, load_method="upsert", clean_up_batch_files=False)
+    plain = batch("items", first, compression="none")
+    run_target(tmp_path, config, [schema_message, plain])
+    run_target(tmp_path, config, [schema_message, plain, batch("items", second)])
+
+    import psycopg
+
+    with psycopg.connect(PG_DSN) as conn:
+        rows = conn.execute(
+            f'select id, name, tags::text from "{pg_schema}".items order by id'
+        ).fetchall()
+    assert rows == [
+        (1, "last version of key 1", "{only}"),
+        (2, "changed", "{new}"),
+        (3, None, "{}"),
+        (4, None, None),
+        (5, "new", None),
+    ]
+
+
+def test_unknown_shapes_and_refused_files_take_the_sdk_path(tmp_path, pg_schema):
+    """A text column for booleans is a shape the fast path leaves alone (logged once);
+    a \\u0000 PostgreSQL's jsonb refuses sends that file the SDK's way, which sanitises it."""
+    mixed = {
+        "type": "object",
+        "properties": {"id": {"type": "integer"}, "value": {"type": ["string", "boolean"]}},
+    }
+    files = [
+        write_batch_file(tmp_path, [{"id": 1, "value": True}], "mixed-1.jsonl.gz"),
+        write_batch_file(tmp_path, [{"id": 2, "value": "two"}], "mixed-2.jsonl.gz"),
+    ]
+    nul = write_batch_file(tmp_path, [{"id": 1, "name": "a\u0000b"}], "nul.jsonl.gz")
+    messages = [
+        {"type": "SCHEMA", "stream": "mixed", "schema": mixed, "key_properties": ["id"]},
+        batch("mixed", *files),
+        {"type": "SCHEMA", "stream": "items", "schema": SCHEMA, "key_properties": ["id"]},
+        batch("items", nul),
+    ]
+    config = target_config(pg_schema, sanitize_null_text_characters=True)
+    log = run_target(tmp_path, config, messages)
+    assert log.count(FALLBACK_LOG) == 1
+    assert "COPY refused" in log
+
+    import psycopg
+
+    with psycopg.connect(PG_DSN) as conn:
+        mixed_rows = conn.execute(
+            f'select id, value, _sdc_batched_at is not null from "{pg_schema}".mixed order by id'
+        ).fetchall()
+        items = conn.execute(f'select id, name from "{pg_schema}".items').fetchall()
+    assert [row[0] for row in mixed_rows] == [1, 2] and mixed_rows[1][1:] == ("two", True)
+    assert items == [(1, "a\ufffdb")]
+
+
+def test_clean_up_deletes_a_file_only_once_its_rows_are_committed(tmp_path, pg_schema):
+    good = write_batch_file(tmp_path, [{"id": 1, "name": "a"}], "good.jsonl.gz")
+    bad = write_batch_file(tmp_path, [{"id": 2, "name": "b"}, {"id": "x"}], "bad.jsonl.gz")
+    messages = [
+        {"type": "SCHEMA", "stream": "items", "schema": SCHEMA, "key_properties": ["id"]},
+        batch("items", good, bad),
+    ]
+    run_target(tmp_path, target_config(pg_schema, clean_up_batch_files=True), messages, ok=False)
+
+    import psycopg
+
+    with psycopg.connect(PG_DSN) as conn:
+        ids = conn.execute(f'select id from "{pg_schema}".items').fetchall()
+    assert ids == [(1,)]
+    assert not good.exists()
+    assert bad.exists()  # its load failed and was rolled back: kept for a rerun

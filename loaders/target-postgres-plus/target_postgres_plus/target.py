@@ -1,18 +1,32 @@
-"""meltanolabs-target-postgres 0.8.1 with two gaps closed.
+"""meltanolabs-target-postgres 0.8.1 with its gaps closed.
 
 1. An absent object property lands as SQL NULL. 0.8.1 fills every missing column with
    None, and its JSONB type writes None as JSON ``null``, so ``_extra IS NOT NULL`` matched
    every row, while DuckDB stores SQL NULL. Objects are mapped to
    ``JSONB(none_as_null=True)`` instead, which COPY, INSERT and upsert all honour.
-2. Rows read from BATCH files get the ``_sdc_*`` metadata columns (when
-   ``add_record_metadata`` is on). The SDK adds them only on the RECORD path, so BATCH rows
-   were loaded with them NULL. BATCH messages carry no extraction time, so
-   ``_sdc_extracted_at`` is the time the BATCH message reached the target.
+2. BATCH files are loaded by PostgreSQL, not read back in Python (``copy_batch.py``): each
+   JSON Lines file (gzip'd or not, wherever the SDK's storage can open it: ``file://``,
+   ``s3://``) is streamed with COPY into a one-column ``jsonb`` table, cast column by
+   column into the sink's staging table in SQL, and merged by the sink's own upsert or
+   append. Rows land as the SDK path lands them: same columns and types, JSON null vs SQL
+   NULL as above, the last row of a key within a file wins. What it does not know (another
+   format or compression, flattening or stream maps, a column type such as bytea or an
+   untyped property, a text column for booleans or numbers) takes the SDK's path, logged
+   once at INFO; so does a file PostgreSQL refuses (e.g. ``\\u0000`` in a string, which
+   ``jsonb`` cannot hold), with a warning.
+3. Rows read from BATCH files get the ``_sdc_*`` metadata columns (when
+   ``add_record_metadata`` is on), on either path. The SDK adds them only on the RECORD
+   path. BATCH messages carry no extraction time, so ``_sdc_extracted_at`` is the time the
+   BATCH message reached the target; ``_sdc_table_version`` is NULL (no version either).
    With ``clean_up_batch_files`` on, each local (``file://``) batch file is deleted once
    its rows are committed; remote files are left alone.
-
-3. Upserts analyse the staging and target tables before merging, so PostgreSQL plans a
-   hash join instead of a nested loop over two tables it thinks are empty.
+4. Upserts analyse the staging and target tables before merging, so PostgreSQL does not
+   plan a nested loop over two tables it thinks are empty, and turn nested loops off when
+   the target is no larger than the batch (a first load: a nested loop over a sequential
+   scan of the target, which the INSERT fills as it scans, is quadratic). The merge
+   updates the existing rows before inserting the new ones, the reverse of 0.8.1's
+   order, so it no longer rewrites every row it has just inserted; the end state is
+   the same.
 
 Not closed: BATCH records are still not validated against the stream schema.
 """
@@ -20,17 +34,22 @@ Not closed: BATCH records are still not validated against the stream schema.
 from __future__ import annotations
 
 import datetime as dt
+import time
 import typing as t
 from functools import cached_property
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
+import psycopg
 import sqlalchemy
 from singer_sdk import typing as th
+from singer_sdk.helpers._batch import StorageTarget
 from sqlalchemy.dialects.postgresql import JSONB
 from target_postgres.connector import PostgresConnector
 from target_postgres.sinks import PostgresSink
 from target_postgres.target import TargetPostgres
+
+from target_postgres_plus import copy_batch
 
 if t.TYPE_CHECKING:
     from singer_sdk.helpers._batch import BaseBatchFileEncoding
@@ -47,26 +66,129 @@ class PostgresPlusConnector(PostgresConnector):
 
 
 class PostgresPlusSink(PostgresSink):
-    """Adds ``_sdc_*`` columns to BATCH rows and can delete loaded local batch files."""
+    """Loads BATCH files with COPY, adds their ``_sdc_*`` columns, can delete them after."""
 
     connector_class = PostgresPlusConnector
 
     def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
         super().__init__(*args, **kwargs)
-        # Set only while a batch file is being loaded: the RECORD path adds metadata itself.
+        # Set only while a batch file is loaded the SDK's way: the RECORD path adds
+        # metadata itself.
         self._batch_message: dict[str, t.Any] | None = None
+        self._fallbacks_logged: set[str] = set()
 
     def process_batch_files(self, encoding: BaseBatchFileEncoding, files: t.Sequence[str]) -> None:
         received = {"time_extracted": dt.datetime.now(tz=dt.UTC).isoformat()}
         for url in files:
-            self._batch_message = received
-            try:
-                # One file at a time: process_batch commits it before we may delete it.
-                super().process_batch_files(encoding, [url])
-            finally:
-                self._batch_message = None
+            # One file at a time, each committed before it may be deleted.
+            if not self._copy_batch_file(encoding, url, received["time_extracted"]):
+                self._batch_message = received
+                try:
+                    super().process_batch_files(encoding, [url])
+                finally:
+                    self._batch_message = None
             if self.config.get("clean_up_batch_files"):
                 _delete_local_file(url)
+
+    def _copy_batch_file(
+        self, encoding: BaseBatchFileEncoding, url: str, extracted_at: str
+    ) -> bool:
+        """Load ``url`` with COPY; False when it must take the SDK's path instead."""
+        try:
+            if self.config.get("flattening_enabled") or self.config.get("stream_maps"):
+                raise copy_batch.UnsupportedError("flattening or stream maps configured")
+            copy_batch.check_encoding(encoding)
+            rows = self._load_with_copy(encoding, url, extracted_at)
+        except copy_batch.UnsupportedError as reason:
+            if str(reason) not in self._fallbacks_logged:
+                self._fallbacks_logged.add(str(reason))
+                self.logger.info(
+                    "Stream %s: BATCH files loaded row by row, not with COPY: %s",
+                    self.stream_name,
+                    reason,
+                )
+            return False
+        except (psycopg.DataError, sqlalchemy.exc.DataError) as error:
+            # Rolled back; the SDK's path either manages (e.g. sanitising \u0000) or
+            # raises the same refusal.
+            self.logger.warning(
+                "Stream %s: COPY refused %s (%s); loading it row by row",
+                self.stream_name,
+                url,
+                str(error).splitlines()[0],
+            )
+            return False
+        self.record_counter_metric.increment(rows)
+        return True
+
+    def _load_with_copy(self, encoding: BaseBatchFileEncoding, url: str, extracted_at: str) -> int:
+        # The file is opened as the SDK opens it (its batch storage, else the URL's).
+        storage = self.batch_config.storage if self.batch_config else None
+        head, tail = StorageTarget.split_url(url)
+        file_storage = storage or StorageTarget.from_url(head)
+        sink_types = {
+            name: self.connector.to_sql_type(schema)
+            for name, schema in self.schema["properties"].items()
+        }
+        keys = () if self.append_only else tuple(self.key_properties)
+        metadata = (
+            self._batch_metadata(extracted_at) if self.include_sdc_metadata_properties else None
+        )
+        # One transaction per file, as process_batch has.
+        with self.connector._connect() as connection, connection.begin():
+            if connection.dialect.driver != "psycopg":
+                raise copy_batch.UnsupportedError(f"driver {connection.dialect.driver}")
+            table = self.connector.prepare_table(
+                full_table_name=self.full_table_name,
+                schema=self.schema,
+                primary_keys=self.key_properties,
+                as_temp_table=False,
+                connection=connection,
+            )
+            staging = self.connector.copy_table_structure(
+                full_table_name=self.temp_table_name,
+                from_table=table,
+                as_temp_table=True,
+                connection=connection,
+            )
+            cursor = connection.connection.cursor()
+            planned = copy_batch.plan_columns(
+                self.schema["properties"],
+                copy_batch.table_columns(cursor, staging.name),
+                sink_types,
+                metadata,
+                connection.dialect,
+            )
+            if missing := set(keys) - set(planned):
+                raise copy_batch.UnsupportedError(f"key properties {missing} not in the schema")
+            raw_table = copy_batch.create_raw_table(cursor)
+            with file_storage.open(tail, mode="rb") as file:
+                rows = copy_batch.copy_lines(cursor, raw_table, file, encoding.compression)
+            copy_batch.fill_staging(cursor, raw_table, staging.name, planned, keys)
+            copy_batch.drop_table(cursor, raw_table)
+            self.upsert(
+                from_table=staging,
+                to_table=table,
+                schema=self.schema,
+                join_keys=self.key_properties,
+                connection=connection,
+            )
+            self.connector.drop_table(table=staging, connection=connection)
+        self.logger.info("Stream %s: %d rows of %s loaded with COPY", self.stream_name, rows, url)
+        return rows
+
+    def _batch_metadata(self, extracted_at: str) -> dict[str, t.Any]:
+        """This file's ``_sdc_*`` values, as ``_add_sdc_metadata_to_record`` sets them for
+        a BATCH message (no version, no extraction time: the message's arrival)."""
+        now = dt.datetime.now(tz=dt.UTC).isoformat()
+        return {
+            "_sdc_extracted_at": extracted_at,
+            "_sdc_received_at": now,
+            "_sdc_batched_at": now,
+            "_sdc_sequence": round(time.time() * 1000),
+            "_sdc_table_version": None,
+            "_sdc_sync_started_at": self.sync_started_at,
+        }
 
     def upsert(
         self,
@@ -76,14 +198,58 @@ class PostgresPlusSink(PostgresSink):
         join_keys: t.Sequence[str],
         connection: sqlalchemy.engine.Connection,
     ) -> int | None:
+        if self.append_only:
+            return super().upsert(from_table, to_table, schema, join_keys, connection)
+        self._plan_merge(from_table, to_table, connection)
+        # 0.8.1's merge, its two statements swapped: update the rows that exist, then
+        # insert the new ones. Same end state, but the rows just inserted are not
+        # rewritten by the update (on a first load, every row was written twice).
+        join_condition = sqlalchemy.and_(
+            *(from_table.columns[key] == to_table.columns[key] for key in join_keys)
+        )
+        connection.execute(
+            sqlalchemy.update(to_table)
+            .where(join_condition)
+            .values({to_table.columns[c]: from_table.columns[c] for c in self.schema["properties"]})
+        )
+        new_rows = (
+            sqlalchemy.select(from_table.columns)
+            .select_from(from_table.outerjoin(to_table, join_condition))
+            .where(sqlalchemy.and_(*(to_table.columns[key].is_(None) for key in join_keys)))
+        )
+        connection.execute(
+            sqlalchemy.insert(to_table).from_select(names=from_table.columns, select=new_rows)
+        )
+        return None
+
+    def _plan_merge(
+        self,
+        from_table: sqlalchemy.Table,
+        to_table: sqlalchemy.Table,
+        connection: sqlalchemy.engine.Connection,
+    ) -> None:
+        """Statistics for the planner, and hash joins when the target is small."""
         # 0.8.1 joins a staging table that was never analysed: the planner takes it for a
         # row or two and picks a nested loop, rows x rows per batch (a 100k-row load of a
-        # wide USAspending table never finished). Statistics first, then its merge.
-        if not self.append_only:
-            for table in (from_table, to_table):
-                name = connection.dialect.identifier_preparer.format_table(table)
-                connection.execute(sqlalchemy.text(f"ANALYZE {name}"))
-        return super().upsert(from_table, to_table, schema, join_keys, connection)
+        # wide USAspending table never finished).
+        rows = []
+        for table in (from_table, to_table):
+            name = connection.dialect.identifier_preparer.format_table(table)
+            connection.execute(sqlalchemy.text(f"ANALYZE {name}"))
+            rows.append(
+                connection.execute(
+                    sqlalchemy.text(
+                        "SELECT reltuples FROM pg_class WHERE oid = CAST(:name AS regclass)"
+                    ),
+                    {"name": name},
+                ).scalar_one()
+            )
+        # A target no larger than the batch (empty on a first load) still gets a nested
+        # loop over a sequential scan of itself, and an INSERT's scan also reads the rows
+        # it has just inserted: quadratic, a 100k-row first load never finished. Hash
+        # joins for this transaction; a large target keeps its index probes.
+        if rows[1] <= rows[0]:
+            connection.execute(sqlalchemy.text("SET LOCAL enable_nestloop = off"))
 
     def process_batch(self, context: dict[str, t.Any]) -> None:
         if self._batch_message is not None and self.include_sdc_metadata_properties:
