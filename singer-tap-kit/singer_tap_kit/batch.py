@@ -35,10 +35,7 @@ _END = None  # the sentinel that finishes a file
 
 class BackgroundGzip:
     """Compresses chunks into a gzip stream and writes them to ``raw`` on its own thread.
-
-    An error on that thread is kept and raised (the same exception) by the next
-    ``write`` or ``finish`` in the caller's thread.
-    """
+    An error there is raised again (the same exception) by the caller's next call."""
 
     def __init__(self, raw: t.Any, *, level: int = COMPRESS_LEVEL) -> None:
         self._raw = raw
@@ -50,46 +47,37 @@ class BackgroundGzip:
         self._thread.start()
 
     def write(self, chunk: bytes | bytearray) -> None:
-        """Queue ``chunk`` (the caller must not change it afterwards); blocks while the
-        queue is full."""
+        """Queue ``chunk`` (the caller must not change it afterwards); blocks while full."""
         self._raise_if_failed()
         self.chunks.put(chunk)
 
-    def finish(self) -> None:
-        """Wait until every chunk and the gzip trailer are written to ``raw``."""
+    def finish(self, *, abandon: bool = False) -> None:
+        """Wait until every chunk and the gzip trailer are written to ``raw``; with
+        ``abandon``, stop without writing what is queued, and never raise."""
+        self._abandoned = abandon
         if self._thread.is_alive():
-            self.chunks.put(_END)
+            self.chunks.put(_END)  # the thread drains the queue, so this never blocks long
             self._thread.join()
-        self._raise_if_failed()
-
-    def abandon(self) -> None:
-        """Stop the thread without writing what is still queued; never raises."""
-        self._abandoned = True
-        if self._thread.is_alive():
-            self.chunks.put(_END)  # the thread drains the queue, so this never blocks for long
-            self._thread.join()
+        if not abandon:
+            self._raise_if_failed()
 
     def _raise_if_failed(self) -> None:
         if self._error is not None:
             raise self._error
 
     def _run(self) -> None:
-        while True:
-            chunk = self.chunks.get()
-            if chunk is _END:
-                break
-            if self._error is None and not self._abandoned:
-                try:
-                    compressed = self._compressor.compress(chunk)
-                    if compressed:  # zlib holds small inputs back until it has a block
-                        self._raw.write(compressed)
-                except BaseException as error:  # raised again in the caller's thread
-                    self._error = error
-        if self._error is None and not self._abandoned:
-            try:
-                self._raw.write(self._compressor.flush())
-            except BaseException as error:  # raised again in the caller's thread
-                self._error = error
+        while (chunk := self.chunks.get()) is not _END:
+            self._write(self._compressor.compress, chunk)
+        self._write(lambda _: self._compressor.flush(), b"")
+
+    def _write(self, compress: t.Callable[[t.Any], bytes], chunk: t.Any) -> None:
+        if self._error is not None or self._abandoned:
+            return  # keep draining the queue so the caller never hangs
+        try:
+            if compressed := compress(chunk):  # zlib holds small inputs back
+                self._raw.write(compressed)
+        except BaseException as error:  # raised again in the caller's thread
+            self._error = error
 
 
 class BatchFiles:
@@ -147,7 +135,7 @@ class BatchFiles:
         """Close a file left open by an error (it is never announced)."""
         if self._gzip is None:
             return
-        self._gzip.abandon()
+        self._gzip.finish(abandon=True)
         self._pending = bytearray()
         context, self._gzip, self._context = self._context, None, None
         self.rows = 0

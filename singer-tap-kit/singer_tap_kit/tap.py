@@ -20,6 +20,7 @@ from functools import cached_property
 
 import requests
 from singer_sdk import Tap
+from singer_sdk import typing as th
 from singer_sdk.exceptions import ConfigValidationError, FatalAPIError
 
 from singer_tap_kit.errors import PartitionsFailedError, TapError
@@ -34,6 +35,19 @@ if t.TYPE_CHECKING:
 
 MIN_SECRET_LENGTH = 4
 _QUERY = re.compile(r"(https?://[^\s'\"?]+)\?[^\s'\")]*")
+
+
+def described_settings(
+    texts: t.Mapping[str, tuple[str, str]],
+) -> t.Callable[..., th.Property]:
+    """``setting(name, kind, **options)``, a ``th.Property`` whose title and description come
+    from ``texts`` (name -> (title, description)): settings read as a short typed list."""
+
+    def setting(name: str, kind: t.Any, **options: t.Any) -> th.Property:
+        title, description = texts[name]
+        return th.Property(name, kind, title=title, description=description, **options)
+
+    return setting
 
 
 def hide_queries(text: str) -> str:

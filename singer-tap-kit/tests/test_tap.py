@@ -112,3 +112,23 @@ def test_a_misspelt_required_setting_is_named_too(api):
     assert done.returncode == 1
     assert "Unknown setting 'api_ur' is ignored; did you mean 'api_url'?" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_described_settings_take_title_and_description_from_the_table():
+    from singer_sdk import typing as th
+
+    from singer_tap_kit.tap import described_settings
+
+    setting = described_settings({"api_url": ("API URL", "Where the API is.")})
+    assert setting("api_url", th.StringType, default="https://x", secret=True).to_dict() == {
+        "api_url": {
+            "type": ["string", "null"],
+            "default": "https://x",
+            "title": "API URL",
+            "description": "Where the API is.",
+            "secret": True,
+            "writeOnly": True,
+        }
+    }
+    with pytest.raises(KeyError):
+        setting("undocumented", th.StringType)  # every setting needs its texts

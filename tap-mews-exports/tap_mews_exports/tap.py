@@ -13,7 +13,7 @@ from singer_sdk.exceptions import ConfigValidationError
 from singer_tap_kit.http import MAX_RETRY_WAIT_SETTING, HttpClient
 from singer_tap_kit.jobs import JobOrchestrator
 from singer_tap_kit.limits import Budget, SlidingWindowLimiter
-from singer_tap_kit.tap import KitTap
+from singer_tap_kit.tap import KitTap, described_settings
 from tap_mews_exports.client import MewsClient
 from tap_mews_exports.entity_types import DEFAULT_ENTITY_TYPES, STREAM_OF_ENTITY
 from tap_mews_exports.jobs import ExportApi, plan_windows
@@ -35,6 +35,61 @@ def _is_date(value: object) -> bool:
     return len(str(value)) == 10  # YYYY-MM-DD, not 20240101
 
 
+# Each setting's title and description (--about, the README's settings table).
+SETTING_TEXTS = {
+    "api_url": ("API URL", "Mews platform address (demo: https://api.mews-demo.com)."),
+    "client_token": ("Client token", "ClientToken of the integration."),
+    "access_token": ("Access token", "AccessToken of the property (or portfolio)."),
+    "client": ("Client", "Name and version of the client application, sent as Client."),
+    "entity_types": (
+        "Entity types",
+        "Mews EntityType names to export, one stream each: "
+        + ", ".join(STREAM_OF_ENTITY)
+        + ". Default: all but LedgerEntry (beta; needs ledger_start_date or start_date).",
+    ),
+    "start_date": (
+        "Start date",
+        "Earliest UpdatedUtc on a first sync. Without it the first export of a type holds "
+        "every entity. Also the first posting date of ledger entries when ledger_start_date "
+        "is not set.",
+    ),
+    "ledger_start_date": (
+        "Ledger start date",
+        "First posting date (YYYY-MM-DD) of ledger entries (LedgerEntry) on a first sync: "
+        "Mews exports them only by posting-date range, in 180-day windows from this date to "
+        "today. Default: the date of start_date.",
+    ),
+    "poll_interval_seconds": (
+        "Poll interval",
+        "Pause between exports/getAll polls (Mews suggests minutes).",
+    ),
+    "export_timeout_seconds": (
+        "Export timeout",
+        "Longest an export may stay Pending/Processing, and longest the tap waits for a "
+        "pending export it has no record of.",
+    ),
+    "max_export_attempts": (
+        "Export attempts",
+        "How many times a Failed or Expired export is created.",
+    ),
+    "enterprise_ids": (
+        "Enterprise ids",
+        "Scope a portfolio token to these enterprises (at most 1000).",
+    ),
+    "chain_ids": ("Chain ids", "Scope a portfolio token to these chains (at most 1000)."),
+    "journal_path": (
+        "Journal path",
+        "File recording created export ids before polling, so a run that died is resumed. "
+        "Default: ~/.cache/tap-mews-exports/journal-<account>.json.",
+    ),
+    "requests_per_30_seconds": (
+        "Rate limit",
+        "Requests per access token per 30 s (Mews allows 200).",
+    ),
+}
+setting = described_settings(SETTING_TEXTS)
+
+
 class TapMewsExports(KitTap):
     """Extracts Mews entities through the asynchronous exports API."""
 
@@ -45,109 +100,20 @@ class TapMewsExports(KitTap):
     exports_started = False
 
     config_jsonschema = th.PropertiesList(
-        th.Property(
-            "api_url",
-            th.StringType,
-            default="https://api.mews.com",
-            title="API URL",
-            description="Mews platform address (demo: https://api.mews-demo.com).",
-        ),
-        th.Property(
-            "client_token",
-            th.StringType,
-            required=True,
-            secret=True,
-            title="Client token",
-            description="ClientToken of the integration.",
-        ),
-        th.Property(
-            "access_token",
-            th.StringType,
-            required=True,
-            secret=True,
-            title="Access token",
-            description="AccessToken of the property (or portfolio).",
-        ),
-        th.Property(
-            "client",
-            th.StringType,
-            default=f"tap-mews-exports/{_version()}",
-            title="Client",
-            description="Name and version of the client application, sent as Client.",
-        ),
-        th.Property(
-            "entity_types",
-            th.ArrayType(th.StringType),
-            default=DEFAULT_ENTITY_TYPES,
-            title="Entity types",
-            description="Mews EntityType names to export, one stream each: "
-            + ", ".join(STREAM_OF_ENTITY)
-            + ". Default: all but LedgerEntry (beta; needs ledger_start_date or start_date).",
-        ),
-        th.Property(
-            "start_date",
-            th.DateTimeType,
-            title="Start date",
-            description="Earliest UpdatedUtc on a first sync. Without it the first export of "
-            "a type holds every entity. Also the first posting date of ledger entries when "
-            "ledger_start_date is not set.",
-        ),
-        th.Property(
-            "ledger_start_date",
-            th.DateType,
-            title="Ledger start date",
-            description="First posting date (YYYY-MM-DD) of ledger entries (LedgerEntry) on a "
-            "first sync: Mews exports them only by posting-date range, in 180-day windows "
-            "from this date to today. Default: the date of start_date.",
-        ),
-        th.Property(
-            "poll_interval_seconds",
-            th.NumberType,
-            default=60,
-            title="Poll interval",
-            description="Pause between exports/getAll polls (Mews suggests minutes).",
-        ),
-        th.Property(
-            "export_timeout_seconds",
-            th.NumberType,
-            default=7200,
-            title="Export timeout",
-            description="Longest an export may stay Pending/Processing, and longest the "
-            "tap waits for a pending export it has no record of.",
-        ),
-        th.Property(
-            "max_export_attempts",
-            th.IntegerType,
-            default=3,
-            title="Export attempts",
-            description="How many times a Failed or Expired export is created.",
-        ),
-        th.Property(
-            "enterprise_ids",
-            th.ArrayType(th.StringType),
-            title="Enterprise ids",
-            description="Scope a portfolio token to these enterprises (at most 1000).",
-        ),
-        th.Property(
-            "chain_ids",
-            th.ArrayType(th.StringType),
-            title="Chain ids",
-            description="Scope a portfolio token to these chains (at most 1000).",
-        ),
-        th.Property(
-            "journal_path",
-            th.StringType,
-            title="Journal path",
-            description="File recording created export ids before polling, so a run that "
-            "died is resumed. Default: ~/.cache/tap-mews-exports/journal-<account>.json.",
-        ),
-        th.Property(
-            "requests_per_30_seconds",
-            th.IntegerType,
-            default=200,
-            title="Rate limit",
-            description="Requests per access token per 30 s (Mews allows 200).",
-        ),
+        setting("api_url", th.StringType, default="https://api.mews.com"),
+        setting("client_token", th.StringType, required=True, secret=True),
+        setting("access_token", th.StringType, required=True, secret=True),
+        setting("client", th.StringType, default=f"tap-mews-exports/{_version()}"),
+        setting("entity_types", th.ArrayType(th.StringType), default=DEFAULT_ENTITY_TYPES),
+        setting("start_date", th.DateTimeType),
+        setting("ledger_start_date", th.DateType),
+        setting("poll_interval_seconds", th.NumberType, default=60),
+        setting("export_timeout_seconds", th.NumberType, default=7200),
+        setting("max_export_attempts", th.IntegerType, default=3),
+        setting("enterprise_ids", th.ArrayType(th.StringType)),
+        setting("chain_ids", th.ArrayType(th.StringType)),
+        setting("journal_path", th.StringType),
+        setting("requests_per_30_seconds", th.IntegerType, default=200),
         MAX_RETRY_WAIT_SETTING,
     ).to_dict()
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import typing as t
 from functools import cached_property
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -13,7 +12,7 @@ from singer_sdk.exceptions import ConfigValidationError
 
 from singer_tap_kit.http import MAX_RETRY_WAIT_SETTING, HttpClient
 from singer_tap_kit.limits import Budget, SlidingWindowLimiter
-from singer_tap_kit.tap import KitTap
+from singer_tap_kit.tap import KitTap, described_settings
 from tap_scanalytics.auth import ScanalyticsAuthenticator, TokenCache
 from tap_scanalytics.buckets import bucket_problem
 from tap_scanalytics.streams import STREAM_TYPES
@@ -57,9 +56,7 @@ SETTING_TEXTS = {
 }
 
 
-def setting(name: str, kind: t.Any, **options: t.Any) -> th.Property:
-    title, description = SETTING_TEXTS[name]
-    return th.Property(name, kind, title=title, description=description, **options)
+setting = described_settings(SETTING_TEXTS)
 
 
 class TapScanalytics(KitTap):

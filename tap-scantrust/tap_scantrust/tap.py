@@ -6,8 +6,65 @@ from singer_sdk import typing as th
 from singer_sdk.exceptions import ConfigValidationError
 
 from singer_tap_kit.http import MAX_RETRY_WAIT_SETTING
-from singer_tap_kit.tap import KitTap
+from singer_tap_kit.tap import KitTap, described_settings
 from tap_scantrust.streams import STREAM_TYPES
+
+# Each setting's title and description (--about, the README's settings table).
+SETTING_TEXTS = {
+    "api_url": ("API URL", "Scantrust API host (staging: https://api.staging.scantrust.io)."),
+    "uat_token": (
+        "UAT token",
+        "User access token, sent as 'Authorization: UAT <token>'. Needs codes_view (codes), "
+        "product_view (products) and scans_download (scans).",
+    ),
+    "campaign_ids": (
+        "Campaign ids",
+        "Campaigns to extract codes and scans of (one partition each).",
+    ),
+    "start_date": (
+        "Start date",
+        "Earliest change (codes: updated_at; scans: scan time) on a first sync. Without it "
+        "the first sync takes every code and every scan.",
+    ),
+    "activation_status": (
+        "Activation status",
+        "Only codes with this status: 0 inactive, 1 active, 2 blacklisted.",
+    ),
+    "product_id": ("Product id", "Only codes of this product (its id, not its SKU)."),
+    "scm_filters": (
+        "SCM filters",
+        'SCM field filters, sent as scm_<key>=<value>, e.g. {"intended_market": "zh"}.',
+    ),
+    "window_days": (
+        "Window (days)",
+        "Largest updated_at (codes) or scan-time range one request covers.",
+    ),
+    "lookback_days": (
+        "Lookback (days)",
+        "Overlap before the codes bookmark on incremental syncs, for late changes (re-read "
+        "codes are upserted, not duplicated).",
+    ),
+    "poll_interval_seconds": (
+        "Poll interval (seconds)",
+        "Pause between status polls of the search tasks.",
+    ),
+    "job_timeout_seconds": (
+        "Job timeout (seconds)",
+        "Longest a search task may take before its campaign fails.",
+    ),
+    "scm_fields": (
+        "SCM fields",
+        "SCM keys to declare as typed columns inside the scm object (so flattening makes "
+        "them scm__<key> columns). Others are still kept in scm.",
+    ),
+    "journal_path": (
+        "Job journal path",
+        "File keeping the keys of unfinished search tasks, so a run that was stopped "
+        "re-attaches to them. Default: "
+        "~/.cache/tap-scantrust/journal-<hash of api_url and token>.json.",
+    ),
+}
+setting = described_settings(SETTING_TEXTS)
 
 
 class TapScantrust(KitTap):
@@ -19,99 +76,19 @@ class TapScantrust(KitTap):
     partition_noun = "campaign"
 
     config_jsonschema = th.PropertiesList(
-        th.Property(
-            "api_url",
-            th.StringType,
-            default="https://api.scantrust.com",
-            title="API URL",
-            description="Scantrust API host (staging: https://api.staging.scantrust.io).",
-        ),
-        th.Property(
-            "uat_token",
-            th.StringType,
-            required=True,
-            secret=True,
-            title="UAT token",
-            description="User access token, sent as 'Authorization: UAT <token>'. Needs "
-            "codes_view (codes), product_view (products) and scans_download (scans).",
-        ),
-        th.Property(
-            "campaign_ids",
-            th.ArrayType(th.IntegerType),
-            required=True,
-            title="Campaign ids",
-            description="Campaigns to extract codes and scans of (one partition each).",
-        ),
-        th.Property(
-            "start_date",
-            th.DateTimeType,
-            title="Start date",
-            description="Earliest change (codes: updated_at; scans: scan time) on a first "
-            "sync. Without it the first sync takes every code and every scan.",
-        ),
-        th.Property(
-            "activation_status",
-            th.IntegerType(allowed_values=[0, 1, 2]),
-            title="Activation status",
-            description="Only codes with this status: 0 inactive, 1 active, 2 blacklisted.",
-        ),
-        th.Property(
-            "product_id",
-            th.IntegerType,
-            title="Product id",
-            description="Only codes of this product (its id, not its SKU).",
-        ),
-        th.Property(
-            "scm_filters",
-            th.ObjectType(additional_properties=th.StringType),
-            title="SCM filters",
-            description="SCM field filters, sent as scm_<key>=<value>, e.g. "
-            '{"intended_market": "zh"}.',
-        ),
-        th.Property(
-            "window_days",
-            th.NumberType,
-            default=30,
-            title="Window (days)",
-            description="Largest updated_at (codes) or scan-time range one request covers.",
-        ),
-        th.Property(
-            "lookback_days",
-            th.NumberType,
-            default=1,
-            title="Lookback (days)",
-            description="Overlap before the codes bookmark on incremental syncs, for late "
-            "changes (re-read codes are upserted, not duplicated).",
-        ),
-        th.Property(
-            "poll_interval_seconds",
-            th.NumberType,
-            default=10,
-            title="Poll interval (seconds)",
-            description="Pause between status polls of the search tasks.",
-        ),
-        th.Property(
-            "job_timeout_seconds",
-            th.NumberType,
-            default=3600,
-            title="Job timeout (seconds)",
-            description="Longest a search task may take before its campaign fails.",
-        ),
-        th.Property(
-            "scm_fields",
-            th.ArrayType(th.StringType),
-            title="SCM fields",
-            description="SCM keys to declare as typed columns inside the scm object (so "
-            "flattening makes them scm__<key> columns). Others are still kept in scm.",
-        ),
-        th.Property(
-            "journal_path",
-            th.StringType,
-            title="Job journal path",
-            description="File keeping the keys of unfinished search tasks, so a run that "
-            "was stopped re-attaches to them. Default: "
-            "~/.cache/tap-scantrust/journal-<hash of api_url and token>.json.",
-        ),
+        setting("api_url", th.StringType, default="https://api.scantrust.com"),
+        setting("uat_token", th.StringType, required=True, secret=True),
+        setting("campaign_ids", th.ArrayType(th.IntegerType), required=True),
+        setting("start_date", th.DateTimeType),
+        setting("activation_status", th.IntegerType(allowed_values=[0, 1, 2])),
+        setting("product_id", th.IntegerType),
+        setting("scm_filters", th.ObjectType(additional_properties=th.StringType)),
+        setting("window_days", th.NumberType, default=30),
+        setting("lookback_days", th.NumberType, default=1),
+        setting("poll_interval_seconds", th.NumberType, default=10),
+        setting("job_timeout_seconds", th.NumberType, default=3600),
+        setting("scm_fields", th.ArrayType(th.StringType)),
+        setting("journal_path", th.StringType),
         MAX_RETRY_WAIT_SETTING,
     ).to_dict()
 
