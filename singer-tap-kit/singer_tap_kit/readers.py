@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import os
 import re
 import typing as t
@@ -19,6 +20,7 @@ from singer_tap_kit.errors import CorruptFileError
 csv.field_size_limit(16 * 1024 * 1024)
 _PART = re.compile(r"_(\d+)\.csv$", re.IGNORECASE)
 decode_json = msgspec.json.Decoder().decode  # several times faster than json.loads
+decode_json_object = msgspec.json.Decoder(dict).decode  # anything else: a ValidationError
 
 
 def zip_csv_members(
@@ -80,15 +82,15 @@ def csv_records(
 def jsonl_rows(path: Path, skip: int = 0, label: str = "") -> t.Iterator[tuple[int, dict]]:
     """``(line number, object)`` of every non-blank line after the first ``skip`` lines."""
     with path.open("rb") as handle:
-        for number, line in enumerate(handle, start=1):
-            if number <= skip or not line.strip():
-                continue
+        for number, line in enumerate(itertools.islice(handle, skip, None), start=skip + 1):
             try:
-                row = decode_json(line)
+                row = decode_json_object(line)
+            except msgspec.ValidationError:
+                raise CorruptFileError(f"{label}: line {number} is not a JSON object") from None
             except msgspec.DecodeError:
+                if not line.strip():  # checked only here: blank lines are rare
+                    continue
                 raise CorruptFileError(f"{label}: line {number} is not valid JSON") from None
-            if not isinstance(row, dict):
-                raise CorruptFileError(f"{label}: line {number} is not a JSON object")
             yield number, row
 
 

@@ -38,9 +38,9 @@ class ExtraFields:
         self.reported: set[str] = set()
 
     def split(self, row: dict[str, t.Any]) -> dict[str, t.Any]:
-        extra = {key: row.pop(key) for key in [k for k in row if k not in self.known]}
-        if not extra:
+        if row.keys() <= self.known:  # the usual case, checked in C
             return row
+        extra = {key: row.pop(key) for key in [k for k in row if k not in self.known]}
         if new := extra.keys() - self.reported:
             self.reported |= new
             fields = ", ".join(sorted(new))
