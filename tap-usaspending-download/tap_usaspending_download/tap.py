@@ -12,44 +12,47 @@ from singer_sdk import typing as th
 from singer_sdk.exceptions import ConfigValidationError
 
 from singer_tap_kit.http import MAX_RETRY_WAIT_SETTING
-from singer_tap_kit.tap import KitTap
+from singer_tap_kit.tap import KitTap, described_settings
 from tap_usaspending_download.columns import downloads_for
 from tap_usaspending_download.jobs import PENDING, Downloads
 from tap_usaspending_download.streams import STREAM_TYPES, DownloadFileStream
 
 DATE_TYPES = ["action_date", "last_modified_date"]
-# Each setting's type, default (None: no default) and title; start_date is required.
-SETTINGS: dict[str, tuple[t.Any, t.Any, str]] = {
-    "api_url": (th.StringType, "https://api.usaspending.gov", "API URL"),
-    "filters": (th.ObjectType(additional_properties=True), {}, "Filters"),
-    "date_type": (th.StringType(allowed_values=DATE_TYPES), "last_modified_date", "Date type"),
-    "start_date": (th.DateType, None, "Start date"),
-    "end_date": (th.DateType, None, "End date"),
-    "window_days": (th.IntegerType(minimum=1), 30, "Window (days)"),
-    "columns": (th.ArrayType(th.StringType), None, "Columns"),
-    "poll_interval_seconds": (th.NumberType(exclusive_minimum=0), 10, "Poll interval"),
-    "job_timeout_seconds": (th.NumberType(exclusive_minimum=0), 3600, "Job timeout"),
-    "download_attempts": (th.IntegerType(minimum=1), 3, "Download attempts"),
-    "journal_path": (th.StringType, None, "Job journal path"),
+# Each setting's title and description (--about, the README's settings table).
+SETTING_TEXTS = {
+    "api_url": ("API URL", "USAspending API host."),
+    "filters": (
+        "Filters",
+        "Search v2 filter object (award_type_codes, agencies, recipient_id, ...). The tap adds "
+        "time_period itself, one window at a time.",
+    ),
+    "date_type": ("Date type", "The date the time_period windows apply to."),
+    "start_date": ("Start date", "First day of the first sync's windows."),
+    "end_date": (
+        "End date",
+        "Last day of the windows (default: today). For backfills of a bounded period, e.g. "
+        "one fiscal year per partition.",
+    ),
+    "window_days": ("Window (days)", "Days per download; a window over the row limit is split."),
+    "columns": (
+        "Columns",
+        "Only these columns (sent as the request's columns; the streams' key columns are "
+        "added when missing). Default: every column.",
+    ),
+    "poll_interval_seconds": ("Poll interval", "Pause between download status polls."),
+    "job_timeout_seconds": ("Job timeout", "Longest a download may run before the run fails."),
+    "download_attempts": (
+        "Download attempts",
+        "How many times a failed download is requested.",
+    ),
+    "journal_path": (
+        "Job journal path",
+        "File keeping the file names of unfinished downloads, so a run that was stopped "
+        "re-attaches to them. Default: ~/.cache/tap-usaspending-download/journal-<hash of "
+        "api_url, filters and date_type>.json.",
+    ),
 }
-DESCRIPTIONS = {
-    "api_url": "USAspending API host.",
-    "filters": "Search v2 filter object (award_type_codes, agencies, recipient_id, ...). The "
-    "tap adds time_period itself, one window at a time.",
-    "date_type": "The date the time_period windows apply to.",
-    "start_date": "First day of the first sync's windows.",
-    "end_date": "Last day of the windows (default: today). For backfills of a bounded period, "
-    "e.g. one fiscal year per partition.",
-    "window_days": "Days per download; a window over the row limit is split.",
-    "columns": "Only these columns (sent as the request's columns; the streams' key columns "
-    "are added when missing). Default: every column.",
-    "poll_interval_seconds": "Pause between download status polls.",
-    "job_timeout_seconds": "Longest a download may run before the run fails.",
-    "download_attempts": "How many times a failed download is requested.",
-    "journal_path": "File keeping the file names of unfinished downloads, so a run that was "
-    "stopped re-attaches to them. Default: ~/.cache/tap-usaspending-download/journal-<hash "
-    "of api_url, filters and date_type>.json.",
-}
+setting = described_settings(SETTING_TEXTS)
 
 
 class TapUSAspendingDownload(KitTap):
@@ -62,17 +65,19 @@ class TapUSAspendingDownload(KitTap):
     partition_noun = "download"
 
     config_jsonschema = th.PropertiesList(
-        *(
-            th.Property(
-                name,
-                type_,
-                required=name == "start_date",
-                default=default,
-                title=title,
-                description=DESCRIPTIONS[name],
-            )
-            for name, (type_, default, title) in SETTINGS.items()
+        setting("api_url", th.StringType, default="https://api.usaspending.gov"),
+        setting("filters", th.ObjectType(additional_properties=True), default={}),
+        setting(
+            "date_type", th.StringType(allowed_values=DATE_TYPES), default="last_modified_date"
         ),
+        setting("start_date", th.DateType, required=True),
+        setting("end_date", th.DateType),
+        setting("window_days", th.IntegerType(minimum=1), default=30),
+        setting("columns", th.ArrayType(th.StringType)),
+        setting("poll_interval_seconds", th.NumberType(exclusive_minimum=0), default=10),
+        setting("job_timeout_seconds", th.NumberType(exclusive_minimum=0), default=3600),
+        setting("download_attempts", th.IntegerType(minimum=1), default=3),
+        setting("journal_path", th.StringType),
         MAX_RETRY_WAIT_SETTING,
     ).to_dict()
 
