@@ -105,12 +105,16 @@ class BatchFiles:
         encoding = config.encoding
         return encoding.format == "jsonl" and encoding.compression in (None, "gzip")
 
-    def add(self, record: dict[str, t.Any]) -> None:
+    def add(self, record: dict[str, t.Any] | bytes) -> None:
+        """Add a row: a record, or a JSON object line already in its final form (bytes)."""
         if self._gzip is None:
             self._open()
         pending = self._pending
-        encoder.encode_into(record, pending, -1)  # -1: append
-        pending += b"\n"
+        if record.__class__ is bytes:
+            pending += record  # type: ignore[operator]
+        else:
+            encoder.encode_into(record, pending, -1)  # -1: append
+            pending += b"\n"
         if len(pending) >= CHUNK_BYTES:
             # The writer thread owns the chunk from here: start a fresh buffer.
             self._gzip.write(pending)  # type: ignore[union-attr]

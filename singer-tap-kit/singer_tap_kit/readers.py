@@ -27,7 +27,8 @@ def zip_csv_members(
     path: Path, wanted: t.Callable[[str], bool], label: str
 ) -> t.Iterator[tuple[str, t.Iterator[list[str]]]]:
     """``(member name, csv reader)`` for each wanted CSV member, parts (``_1.csv``,
-    ``_2.csv`` ...) in order. A UTF-8 byte-order mark is dropped."""
+    ``_2.csv`` ...) in order. A UTF-8 byte-order mark is dropped. Damage found while the
+    caller reads a member's rows is raised by ``csv_records``."""
     try:
         archive = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError) as exc:
@@ -41,48 +42,87 @@ def zip_csv_members(
             try:
                 with archive.open(name) as raw:
                     text = io.TextIOWrapper(raw, encoding="utf-8-sig", newline="")
-                    yield name, _guarded(csv.reader(text), label, name)
+                    yield name, csv.reader(text)
             except _DAMAGED as exc:
                 raise CorruptFileError(f"{label}: {name} in the zip is damaged ({exc})") from None
 
 
 _DAMAGED = (zipfile.BadZipFile, zlib.error, EOFError, UnicodeDecodeError)
-
-
-def _guarded(reader: t.Iterator[list[str]], label: str, name: str) -> t.Iterator[list[str]]:
-    # Rows are decompressed while the caller reads them: damage surfaces here.
-    try:
-        yield from reader
-    except csv.Error as exc:
-        raise CorruptFileError(f"{label}: {name} is not valid CSV ({exc})") from None
-    except _DAMAGED as exc:
-        raise CorruptFileError(f"{label}: {name} in the zip is damaged ({exc})") from None
+_READ_ERRORS = (csv.Error, *_DAMAGED)
 
 
 def csv_records(
     reader: t.Iterator[list[str]], label: str
-) -> tuple[list[str], t.Iterator[tuple[int, list[str]]]]:
-    """The header and ``(line number, fields)`` of every record, each as wide as the header."""
-    header = next(reader, None)
+) -> tuple[list[str], t.Iterator[list[str]]]:
+    """The header and the fields of every record, each as wide as the header. Rows are
+    decompressed while the caller reads them: damage surfaces here, as a CorruptFileError."""
+    try:
+        header = next(reader, None)
+    except _READ_ERRORS as exc:
+        raise CorruptFileError(_damage(label, exc)) from None
     if header is None:
         raise CorruptFileError(f"{label}: the CSV is empty (no header)")
     width = len(header)
 
-    def records() -> t.Iterator[tuple[int, list[str]]]:
-        for line, row in enumerate(reader, start=2):
-            if len(row) != width:
-                raise CorruptFileError(
-                    f"{label}: CSV record {line} has {len(row)} fields, the header {width}"
-                )
-            yield line, row
+    def records() -> t.Iterator[list[str]]:
+        try:  # one generator, not two: it runs for every row
+            for number, row in enumerate(reader, start=2):
+                if len(row) != width:
+                    raise CorruptFileError(
+                        f"{label}: CSV record {number} has {len(row)} fields, the header {width}"
+                    )
+                yield row
+        except _READ_ERRORS as exc:
+            raise CorruptFileError(_damage(label, exc)) from None
 
     return header, records()
 
 
-def jsonl_rows(path: Path, skip: int = 0, label: str = "") -> t.Iterator[tuple[int, dict]]:
-    """``(line number, object)`` of every non-blank line after the first ``skip`` lines."""
+def _damage(label: str, exc: Exception) -> str:
+    what = "is not valid CSV" if isinstance(exc, csv.Error) else "is damaged in the zip"
+    return f"{label}: the CSV {what} ({exc})"
+
+
+class DeclaredObjectLines:
+    """``lines(line)``: the line itself (ending in one newline) when it is a JSON object whose
+    keys are all ``names``, else None. Such a line can go into a BATCH file as it is: msgspec
+    checks its syntax without building its values (``Raw``), about twice as fast as decoding
+    it to a dict, and the line is not encoded again."""
+
+    def __init__(self, names: t.Iterable[str]) -> None:
+        rename = {f"f{i}": name for i, name in enumerate(names)}
+        fields = [(field, msgspec.Raw, msgspec.UNSET) for field in rename]
+        struct = msgspec.defstruct(
+            "DeclaredObject", fields, forbid_unknown_fields=True, rename=rename
+        )
+        self._check = msgspec.json.Decoder(struct).decode
+
+    def __call__(self, line: bytes) -> bytes | None:
+        try:
+            self._check(line)  # a ValidationError (an undeclared key, not an object) too
+        except msgspec.DecodeError:
+            return None
+        if not line.isascii():
+            try:
+                line.decode()  # Raw values are not checked for UTF-8; dict decoding is
+            except UnicodeDecodeError:
+                return None
+        return line if line.endswith(b"}\n") else line.rstrip() + b"\n"
+
+
+def jsonl_rows(
+    path: Path,
+    skip: int = 0,
+    label: str = "",
+    as_line: t.Callable[[bytes], bytes | None] | None = None,
+) -> t.Iterator[tuple[int, dict | bytes]]:
+    """``(line number, object)`` of every non-blank line after the first ``skip`` lines; the
+    line itself (bytes) instead where ``as_line`` returns it (``DeclaredObjectLines``)."""
     with path.open("rb") as handle:
         for number, line in enumerate(itertools.islice(handle, skip, None), start=skip + 1):
+            if as_line is not None and (whole := as_line(line)) is not None:
+                yield number, whole
+                continue
             try:
                 row = decode_json_object(line)
             except msgspec.ValidationError:

@@ -20,13 +20,14 @@ from functools import cached_property
 
 import singer_sdk.singerlib as singer
 from singer_sdk import Stream, Tap
-from singer_sdk.contrib.msgspec import MsgSpecWriter
 from singer_sdk.contrib.msgspec import encoder as msgspec_encoder
 from singer_sdk.helpers import _util as _sdk_util
 from singer_sdk.helpers.conform import TypeConformanceLevel
 from singer_sdk.io_base import SingerWriter
 from singer_sdk.mapper import SameRecordTransform
 from singer_sdk.plugin_base import PluginBase
+
+from singer_tap_kit.stdout import BLOCK_BYTES, STDOUT, BufferedWriter
 
 if t.TYPE_CHECKING:
     from types import FrameType
@@ -36,7 +37,8 @@ else:
     _Stream = object
 
 SDK_DEFAULTS = os.environ.get("TAP_SDK_DEFAULTS") == "1"
-WRITER = SingerWriter if SDK_DEFAULTS else MsgSpecWriter
+COUNT_EVERY_MASK = 1023  # the lean loop adds to the record counter every 1,024 rows
+WRITER = SingerWriter if SDK_DEFAULTS else BufferedWriter
 CONFORMANCE = TypeConformanceLevel.RECURSIVE if SDK_DEFAULTS else TypeConformanceLevel.NONE
 
 # The SDK internals replaced or called below: the start of the sha256 of their source in
@@ -115,10 +117,12 @@ class WindowBookmarks(_Stream):
 
 class FastSync(FastRecordMessages, WindowBookmarks):
     """Stream mixin for rows the tap typed itself: a lean replacement of the SDK's
-    per-record loop (``_sync_records``: post_process, partition keys, one msgspec line, no
-    message object, no flush: STATE messages flush, so order is kept) and BATCH files
-    straight from the rows (``get_batches``). Taken only when nothing would differ (see
-    ``_fast_sync_possible``); otherwise the SDK's own path runs."""
+    per-record loop (``_sync_records``: post_process, partition keys, one msgspec line
+    appended to the kit's stdout buffer, no message object, no flush per row: see
+    ``stdout.py``) and BATCH files straight from the rows (``get_batches``), JSON lines
+    passed through as they are where the stream can (``passes_lines_through``). Taken only
+    when nothing would differ (see ``_fast_sync_possible``); otherwise the SDK's own path
+    runs."""
 
     def _fast_sync_possible(self) -> bool:
         maps = self.stream_maps
@@ -130,8 +134,15 @@ class FastSync(FastRecordMessages, WindowBookmarks):
             and maps[0].stream_alias == self.name
             and not self.child_streams
             and self.ABORT_AT_RECORD_COUNT is None  # --test
-            and isinstance(self._tap.message_writer, MsgSpecWriter)
+            and isinstance(self._tap.message_writer, BufferedWriter)
         )
+
+    @property
+    def passes_lines_through(self) -> bool:
+        """Whether ``get_records`` may yield a row as a JSON object line (bytes) that goes
+        into the BATCH file as it is: only while the kit writes BATCH files, and with no
+        partition keys to add (``post_process`` is not called for such a row)."""
+        return getattr(self, "_open_batch", None) is not None and not self.partitions
 
     def typed_rows(self, context: dict | None) -> t.Iterator[dict]:
         """Every row of every partition as ``_sync_records`` would see it, with the state
@@ -143,6 +154,9 @@ class FastSync(FastRecordMessages, WindowBookmarks):
             self._write_starting_replication_value(current)
             keys = list((partition or {}).items())
             for row in self.get_records(current):
+                if row.__class__ is bytes:  # final already (see passes_lines_through)
+                    yield row
+                    continue
                 record = self.post_process(row, current)
                 if record is None:
                     continue
@@ -160,22 +174,28 @@ class FastSync(FastRecordMessages, WindowBookmarks):
         if not (write_messages and self._fast_sync_possible()):
             yield from super()._sync_records(context, write_messages=write_messages)
             return
-        write = sys.stdout.buffer.write
         encode_into = msgspec_encoder.encode_into
-        line = bytearray(256)
         message: dict[str, t.Any] = {"type": "RECORD", "stream": self.name}
         now = dt.datetime.now
         utc = dt.UTC
         counter, timer = self.get_record_counter(), self.get_sync_timer()
+        rows = 0
         with counter, timer:
-            for record in self.typed_rows(context):
-                message["record"] = record
-                message["time_extracted"] = now(utc)
-                encode_into(message, line)
-                line.extend(b"\n")
-                write(line)
-                counter.increment()
-                yield record
+            try:
+                for rows, record in enumerate(self.typed_rows(context), start=1):
+                    message["record"] = record
+                    message["time_extracted"] = now(utc)
+                    pending = STDOUT.pending  # a fresh buffer after each write
+                    encode_into(message, pending, -1)  # -1: append
+                    pending += b"\n"
+                    if len(pending) >= BLOCK_BYTES:
+                        STDOUT.write_pending()
+                    if not rows & COUNT_EVERY_MASK:  # a method call per row costs
+                        counter.increment(COUNT_EVERY_MASK + 1)
+                    yield record
+            finally:
+                counter.increment(rows & COUNT_EVERY_MASK)
+                STDOUT.flush()
         self.write_state_now()
 
     def get_batches(self, batch_config: t.Any, context: dict | None = None) -> t.Iterator[t.Any]:

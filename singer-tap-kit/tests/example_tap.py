@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import tempfile
 import time
 import typing as t
+from pathlib import Path
 
 from singer_sdk import Stream
 from singer_sdk import typing as th
@@ -11,7 +13,9 @@ from singer_sdk.exceptions import ConfigValidationError
 
 from singer_tap_kit.errors import AuthError, PartitionError
 from singer_tap_kit.http import MAX_RETRY_WAIT_SETTING, HttpClient
+from singer_tap_kit.readers import DeclaredObjectLines, jsonl_rows
 from singer_tap_kit.sdk_overrides import FastSync
+from singer_tap_kit.streams import ExtraFields, extra_property
 from singer_tap_kit.tap import KitTap
 
 
@@ -66,8 +70,46 @@ class RowsStream(FastSync, Stream):
         for window in range(int(self.config.get("windows", 2))):
             end = f"2024-01-0{window + 1}"
             for n in range(int(self.config.get("rows", 3))):
+                if n == self.config.get("fail_at_row"):
+                    raise RuntimeError(f"row {n} broke")
                 yield {"n": n, "text": f'é"{n}\n', "window_end": end}
             self.finish_window(state, end)
+
+
+# A JSON Lines file as a provider writes it: spacing, escapes, a line without a newline.
+LINES = [
+    b'{"id": 1, "name": "caf\\u00e9 \xc3\xa9", "amount": 10.50}\n',
+    b'{"id": 2, "name": null, "amount": 1e2, "colour": "red"}\n',  # undeclared: _extra
+    b"\n",
+    b'{"id": 3, "name": "tab\\t", "amount": -0.0}\r\n',
+    b'{"id": 4, "name": "last"}',
+]
+
+
+class LinesStream(FastSync, Stream):
+    """Rows of a JSON Lines file; in BATCH mode lines of declared fields pass through."""
+
+    name = "lines"
+    primary_keys = ("id",)
+    replication_key = "id"
+    is_sorted = False
+    schema = th.PropertiesList(
+        th.Property("id", th.IntegerType),
+        th.Property("name", th.StringType),
+        th.Property("amount", th.NumberType),
+        extra_property("Undeclared fields"),
+    ).to_dict()
+
+    def get_records(self, context: t.Any) -> t.Iterable[dict | bytes]:
+        extra = ExtraFields(self.schema["properties"], "lines", self.logger)
+        as_line = DeclaredObjectLines(self.schema["properties"])
+        with tempfile.TemporaryDirectory() as folder:
+            path = Path(folder) / "lines.jsonl"
+            path.write_bytes(b"".join(LINES))
+            passing = as_line if self.passes_lines_through else None
+            for _number, row in jsonl_rows(path, 0, "lines", passing):
+                yield row if isinstance(row, bytes) else extra.split(row)
+        self.finish_window(self.stream_state, "4")
 
 
 class ExampleTap(KitTap):
@@ -81,6 +123,7 @@ class ExampleTap(KitTap):
         th.Property("pause", th.NumberType),
         th.Property("windows", th.IntegerType),
         th.Property("rows", th.IntegerType),
+        th.Property("fail_at_row", th.IntegerType),
         MAX_RETRY_WAIT_SETTING,
     ).to_dict()
 
@@ -89,7 +132,7 @@ class ExampleTap(KitTap):
             raise ConfigValidationError("Invalid configuration", errors=["parts: 0 is not a part"])
 
     def discover_streams(self) -> list:
-        return [ThingsStream(self), RowsStream(self)]
+        return [ThingsStream(self), RowsStream(self), LinesStream(self)]
 
 
 if __name__ == "__main__":

@@ -4,17 +4,24 @@ and a STATE message never covers a row that is not in a finished batch file."""
 from __future__ import annotations
 
 import gzip
+import io
 import json
 import os
+import runpy
 import subprocess
 import sys
+import types
 from pathlib import Path
 from urllib.parse import urlparse
+
+import pytest
+
+from singer_tap_kit.stdout import SingerStdout
 
 HERE = Path(__file__).resolve().parent
 
 
-def run(tmp_path, config, env=None):
+def run(tmp_path, config, env=None, stream="rows", returncode=0):
     path = tmp_path / "config.json"
     path.write_text(json.dumps(config))
     catalog = subprocess.run(
@@ -27,7 +34,7 @@ def run(tmp_path, config, env=None):
     for entry in selected["streams"]:
         for item in entry["metadata"]:
             if item["breadcrumb"] == []:
-                item["metadata"]["selected"] = entry["stream"] == "rows"
+                item["metadata"]["selected"] = entry["stream"] == stream
     catalog_path = tmp_path / "catalog.json"
     catalog_path.write_text(json.dumps(selected))
     done = subprocess.run(
@@ -44,7 +51,7 @@ def run(tmp_path, config, env=None):
         env={**os.environ, **(env or {})},
         check=False,
     )
-    assert done.returncode == 0, done.stderr
+    assert done.returncode == returncode, done.stderr
     return [json.loads(line) for line in done.stdout.splitlines()]
 
 
@@ -63,11 +70,27 @@ def batch_rows(message):
 CONFIG = {"api_url": "http://unused", "parts": [1, 2], "windows": 3, "rows": 4}
 
 
-def test_the_lean_loop_emits_what_the_sdk_loop_does(tmp_path):
-    fast = run(tmp_path, CONFIG)
-    sdk = run(tmp_path, CONFIG, {"TAP_SDK_DEFAULTS": "1"})
+@pytest.mark.parametrize("unbuffered", ["", "1"])
+def test_the_lean_loop_emits_what_the_sdk_loop_does(tmp_path, unbuffered):
+    # Rows enough to fill the kit's stdout buffer several times; with PYTHONUNBUFFERED=1
+    # (containers) as without, every STATE comes after the rows it covers.
+    config = {**CONFIG, "rows": 1500}
+    env = {"PYTHONUNBUFFERED": unbuffered}
+    fast = run(tmp_path, config, env)
+    sdk = run(tmp_path, config, {**env, "TAP_SDK_DEFAULTS": "1"})
     assert records(fast) == records(sdk)
-    assert len(records(fast)) == 2 * 3 * 4
+    assert len(records(fast)) == 2 * 3 * 1500
+    seen: list[dict] = []
+    for message in fast:
+        if message["type"] == "RECORD":
+            seen.append(message["record"])
+        elif message["type"] == "STATE":
+            for partition in message["value"]["bookmarks"].get("rows", {}).get("partitions", []):
+                if end := partition.get("replication_key_value"):
+                    part = partition["context"]["part"]
+                    windows = {r["window_end"] for r in seen if r["part"] == part}
+                    assert end in windows, (part, end)
+                    assert len([r for r in seen if r["part"] == part]) % 1500 == 0
     assert [m["value"] for m in fast if m["type"] == "STATE"][-1] == [
         m["value"] for m in sdk if m["type"] == "STATE"
     ][-1]
@@ -104,3 +127,56 @@ def test_batch_files_hold_exactly_the_record_mode_rows(tmp_path):
                     part = partition["context"]["part"]
                     covered = [r for r in announced if r["part"] == part and r["window_end"] == end]
                     assert len(covered) == 4, (part, end)
+
+
+def test_rows_before_an_error_are_still_written(tmp_path):
+    messages = run(tmp_path, {**CONFIG, "parts": [1], "rows": 5, "fail_at_row": 3}, returncode=1)
+    assert [r["n"] for r in records(messages)] == [0, 1, 2]
+
+
+def test_lines_of_declared_fields_pass_into_batch_files_as_they_are(tmp_path):
+    lines = runpy.run_path(str(HERE / "example_tap.py"))["LINES"]
+
+    folder = tmp_path / "batches"
+    batch_config = {
+        "encoding": {"format": "jsonl", "compression": "gzip"},
+        "storage": {"root": folder.as_uri()},
+    }
+    in_record_mode = records(run(tmp_path, CONFIG, stream="lines"))
+    messages = run(tmp_path, {**CONFIG, "batch_config": batch_config}, stream="lines")
+    [batch] = [m for m in messages if m["type"] == "BATCH"]
+    with gzip.open(urlparse(batch["manifest"][0]).path) as handle:
+        written = handle.read().splitlines(keepends=True)
+    assert [json.loads(line) for line in written] == in_record_mode
+    undeclared = {"id": 2, "name": None, "amount": 100.0, "_extra": {"colour": "red"}}
+    assert in_record_mode[1] == undeclared
+    # Declared-only lines are the provider's bytes (a line ending normalised); the line
+    # with an undeclared field was decoded and encoded again, with _extra.
+    assert written[0] == lines[0]
+    assert written[2] == b'{"id": 3, "name": "tab\\t", "amount": -0.0}\n'
+    assert written[3] == lines[4] + b"\n"
+    assert b"_extra" in written[1]
+
+
+class _Trickle(io.RawIOBase):
+    """A raw stdout that takes at most 7 bytes a call, as a pipe may."""
+
+    def __init__(self) -> None:
+        self.data = bytearray()
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, chunk) -> int:
+        self.data += bytes(chunk[:7])
+        return min(len(chunk), 7)
+
+
+def test_pending_lines_are_written_whole_to_a_stdout_that_takes_part(monkeypatch):
+    raw = _Trickle()
+    monkeypatch.setattr(sys, "stdout", types.SimpleNamespace(buffer=raw, flush=lambda: None))
+    out = SingerStdout()
+    out.pending += b'{"type":"RECORD"}\n' * 5
+    out.write_pending()
+    assert bytes(raw.data) == b'{"type":"RECORD"}\n' * 5
+    assert out.pending == b""

@@ -4,6 +4,7 @@ import pytest
 
 from singer_tap_kit.errors import CorruptFileError
 from singer_tap_kit.readers import (
+    DeclaredObjectLines,
     csv_records,
     jsonl_rows,
     last_json_line_problem,
@@ -32,7 +33,7 @@ def test_zip_csv_parts_in_order_with_bom_and_quotes(tmp_path):
     for name, reader in zip_csv_members(path, lambda n: n.startswith("Things"), "test"):
         header, records = csv_records(reader, name)
         assert header == ["id", "name"]
-        rows += [fields for _, fields in records]
+        rows += list(records)
     assert rows == [["1", "a, with comma"], ["2", "line\nbreak"], ["3", "c"]]
 
 
@@ -55,9 +56,9 @@ def test_damage_inside_a_member_is_reported_while_reading(tmp_path):
     middle = len(data) // 2
     data[middle : middle + 64] = b"\x00" * 64
     path.write_bytes(bytes(data))
-    with pytest.raises(CorruptFileError, match="damaged"):
+    with pytest.raises(CorruptFileError, match="x: the CSV is damaged in the zip"):
         for _, reader in zip_csv_members(path, lambda n: True, "x"):
-            list(reader)
+            list(csv_records(reader, "x")[1])
 
 
 def test_json_lines_skip_and_truncation(tmp_path):
@@ -70,3 +71,22 @@ def test_json_lines_skip_and_truncation(tmp_path):
     path.write_bytes(b'{"Id": 1}\n[1, 2]\n')
     with pytest.raises(CorruptFileError, match="line 2 is not a JSON object"):
         list(jsonl_rows(path, label="file 1"))
+
+
+def test_declared_object_lines_are_recognised_and_everything_else_refused():
+    as_line = DeclaredObjectLines(["Id", "Name", "Amount"])
+    assert as_line(b'{"Id": "a", "Amount": {"Net": [1, 2.5]}}\n') == (
+        b'{"Id": "a", "Amount": {"Net": [1, 2.5]}}\n'
+    )
+    assert as_line(b'{"Name": "caf\xc3\xa9"} \r\n') == b'{"Name": "caf\xc3\xa9"}\n'
+    assert as_line(b'{"Id": "last"}') == b'{"Id": "last"}\n'
+    # Decoded the usual way instead: an undeclared key, not an object, broken JSON, a
+    # blank line, bytes that are not UTF-8.
+    for line in (
+        b'{"Id": "a", "Colour": "red"}\n',
+        b"[1, 2]\n",
+        b'{"Id": "a"\n',
+        b"\n",
+        b'{"Name": "\xff"}\n',
+    ):
+        assert as_line(line) is None, line

@@ -12,7 +12,7 @@ from singer_sdk import Stream
 
 from singer_tap_kit.downloads import Download, download
 from singer_tap_kit.errors import CorruptFileError, JobFailedError
-from singer_tap_kit.readers import jsonl_rows, last_json_line_problem
+from singer_tap_kit.readers import DeclaredObjectLines, jsonl_rows, last_json_line_problem
 from singer_tap_kit.streams import PENDING_JOBS, ExtraFields, JobStream, unfinished_jobs
 from tap_mews_exports.entity_types import STREAM_OF_ENTITY
 from tap_mews_exports.jobs import LEDGER, export_files
@@ -38,6 +38,8 @@ class ExportStream(JobStream, Stream):
     def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
         super().__init__(*args, **kwargs)
         self.extra = ExtraFields(self.schema["properties"], self.entity_type, self.logger)
+        # In BATCH mode a line of declared fields only goes into the file as Mews wrote it.
+        self.declared_lines = DeclaredObjectLines(self.schema["properties"])
 
     @property
     def orchestrator(self) -> JobOrchestrator:
@@ -84,6 +86,7 @@ class ExportStream(JobStream, Stream):
         emitted twice; earlier files are never fetched again."""
         label = f"{self.entity_type} export {job.id}, file {index + 1} of {count}"
         emitted = 0  # lines of this file already on stdout (kept across readings)
+        as_line = self.declared_lines if self.passes_lines_through else None
         for reading in range(1, FILE_READINGS + 1):
             entry = export_files(self.orchestrator, job, fresh=reading > 1)[index]
             path = download(
@@ -97,7 +100,7 @@ class ExportStream(JobStream, Stream):
                 )
             )
             try:
-                for number, row in jsonl_rows(path, skip=emitted, label=label):
+                for number, row in jsonl_rows(path, emitted, label, as_line):
                     yield row
                     emitted = number
                 return
