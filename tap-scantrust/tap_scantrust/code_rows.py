@@ -30,7 +30,7 @@ def read_codes(path: Path, campaign_id: int, changed_before: str) -> t.Iterator[
             )
         fixed = [(name, header.index(name)) for name in FIXED_COLUMNS]
         scm = [(name, i) for i, name in enumerate(header) if name not in FIXED_COLUMNS]
-        for _line, row in records:
+        for row in records:
             record: dict[str, t.Any] = {name: row[i] or None for name, i in fixed}
             record["campaign_id"] = campaign_id
             record["scm"] = {name: row[i] or None for name, i in scm}

@@ -9,7 +9,7 @@ import logging
 import typing as t
 from decimal import Decimal
 from itertools import compress, repeat
-from operator import getitem, is_, not_
+from operator import getitem, is_, itemgetter, not_
 from pathlib import Path
 
 from singer_tap_kit.errors import CorruptFileError
@@ -52,17 +52,20 @@ CONVERTERS: dict[str, t.Callable[[str], t.Any]] = {
 
 class _Memo(dict):
     """``memo[text]``: a cell's typed value (None if empty), converted once: dates, years
-    and common amounts repeat from row to row, and a lookup costs less than a conversion."""
+    and common amounts repeat from row to row, and a lookup costs less than a conversion.
+    Text that is not of the type is added to ``unreadable``."""
 
-    def __init__(self, convert: t.Callable[[str], t.Any]) -> None:
+    def __init__(self, convert: t.Callable[[str], t.Any], unreadable: list[str]) -> None:
         super().__init__({"": None})
         self.convert = convert
+        self.unreadable = unreadable
 
     def __missing__(self, text: str) -> t.Any:
         try:
             value = self.convert(text)
         except (ValueError, ArithmeticError):
             value = UNREADABLE
+            self.unreadable.append(text)
         if len(self) >= MEMO_SIZE:
             self.clear()
             self[""] = None
@@ -70,9 +73,13 @@ class _Memo(dict):
         return value
 
 
-def read_rows(path: Path, kind: FileKind, reported: set[str]) -> t.Iterator[dict[str, t.Any]]:
-    """Typed rows of every part of ``kind`` in the zip at ``path``; unknown columns and
-    unreadable values kept in ``_extra`` (``reported`` names each once a run)."""
+def read_rows(
+    path: Path, kind: FileKind, reported: set[str], constants: dict[str, t.Any] | None = None
+) -> t.Iterator[dict[str, t.Any]]:
+    """Typed rows of every part of ``kind`` in the zip at ``path``, each with ``constants``
+    added; unknown columns and unreadable values kept in ``_extra`` (``reported`` names
+    each once a run)."""
+    constants = constants or {}
     for member, reader in zip_csv_members(path, kind.matches, "The download"):
         header, records = csv_records(reader, member)
         missing = [k for k in kind.key if k not in header]
@@ -87,22 +94,26 @@ def read_rows(path: Path, kind: FileKind, reported: set[str]) -> t.Iterator[dict
                 kind.stream,
                 ", ".join(new),
             )
-        memos = {type_: _Memo(convert) for type_, convert in CONVERTERS.items()}
+        unreadable: list[str] = []  # once it holds a value, rows are checked for one
+        memos = {type_: _Memo(convert, unreadable) for type_, convert in CONVERTERS.items()}
         positions = [i for i, name in enumerate(header) if kind.columns.get(name) in memos]
         names = [header[i] for i in positions]
         lookups = [memos[kind.columns[name]] for name in names]
+        typed_cells = itemgetter(*positions) if len(positions) > 1 else _cells(positions)
         # Columns whose unreadable values were logged (once a run), as a set of plain names.
         warned = {name for name in names if f"unreadable:{name}" in reported}
-        for _line, row in records:
+        for row in records:
             # Whole-row work in C: every cell as text, empty ones None, then the typed ones.
             record = dict(zip(header, row, strict=True))
             if "" in row:
                 record.update(zip(compress(header, map(not_, row)), repeat(None)))
-            values = list(map(getitem, lookups, map(row.__getitem__, positions)))
+            values = list(map(getitem, lookups, typed_cells(row)))
             record.update(zip(names, values, strict=True))
-            extra = {n: v for n in unknown if (v := record.pop(n, None)) is not None}
+            extra = (
+                {n: v for n in unknown if (v := record.pop(n, None)) is not None} if unknown else {}
+            )
             # Not ``UNREADABLE in values``: Decimal's == asks an ABC, slowly, for each row.
-            if any(map(is_, values, repeat(UNREADABLE))):
+            if unreadable and any(map(is_, values, repeat(UNREADABLE))):
                 for i, name, value in zip(positions, names, values, strict=True):
                     if value is UNREADABLE:
                         record[name] = None
@@ -121,4 +132,10 @@ def read_rows(path: Path, kind: FileKind, reported: set[str]) -> t.Iterator[dict
                             )
             if extra:
                 record["_extra"] = extra
+            record.update(constants)
             yield record
+
+
+def _cells(positions: list[int]) -> t.Callable[[list[str]], tuple[str, ...]]:
+    """``itemgetter(*positions)``, a tuple for fewer than two positions too."""
+    return lambda row: tuple(row[i] for i in positions)

@@ -70,9 +70,8 @@ class DownloadFileStream(JobStream, Stream):
         )
 
     def _rows_of(self, job: Job, reported: set[str]) -> t.Iterator[dict[str, t.Any]]:
-        for row in read_rows(self._tap.downloads.zip_of(job), self.kind, reported):
-            row["time_period_end"] = job.window["end"]
-            yield row
+        constants = {"time_period_end": job.window["end"]}
+        yield from read_rows(self._tap.downloads.zip_of(job), self.kind, reported, constants)
 
 
 STREAM_TYPES = [
