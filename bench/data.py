@@ -166,15 +166,25 @@ def usaspending_zip(path: Path, rows: int) -> Path:
         writer.writerow(USA_COLUMNS)
         for i in range(rows):
             day = (EPOCH + dt.timedelta(days=i % 300)).date().isoformat()
+            end = (EPOCH + dt.timedelta(days=365 + i % 700)).date().isoformat()
+            # Amounts as the real files carry them: a few columns vary row by row, the
+            # award-level ones repeat across an award's transactions, and many are zero.
+            award_value = f"{(i // 4 * 7919) % 5_000_000 + 1000}.00"
             values = {
                 "contract_transaction_unique_key": f"TX{i:09d}",
                 "contract_award_unique_key": f"AW{i // 4:08d}",
-                "federal_action_obligation": f"{(i % 9973) * 1.5:.2f}",
+                "federal_action_obligation": f"{(i * 104729) % 2_500_000 / 100:.2f}",
+                "total_dollars_obligated": award_value,
+                "base_and_exercised_options_value": "0.00" if i % 3 else award_value,
+                "current_total_value_of_award": award_value,
+                "base_and_all_options_value": "0.00" if i % 5 else award_value,
+                "potential_total_value_of_award": award_value,
                 "action_date": day,
                 "action_date_fiscal_year": "2024",
                 "transaction_number": str(i % 5),
-                "last_modified_date": f"{day} 12:00:00+00",
+                "last_modified_date": f"{day} 12:{i % 60:02d}:{i * 7 % 60:02d}.{i % 997:06d}+00",
                 "period_of_performance_start_date": day,
+                "period_of_performance_current_end_date": end,
             }
             writer.writerow([values.get(c, f"{c[:6]}{i % 97}") for c in USA_COLUMNS])
         text.flush()

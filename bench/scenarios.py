@@ -122,7 +122,7 @@ SCENARIOS = {
         "tap-usaspending-download",
         "contracts_prime_transactions",
         "csvzip",
-        lambda rows, cache: [data.usaspending_zip(cache / f"usaspending-{rows}.zip", rows)],
+        lambda rows, cache: [data.usaspending_zip(cache / f"usaspending-typed-{rows}.zip", rows)],
         lambda files: BenchUSAspending(files[0], job_seconds=JOB_SECONDS),
         _usaspending_settings,
     ),
