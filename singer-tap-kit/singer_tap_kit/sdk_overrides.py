@@ -27,7 +27,7 @@ from singer_sdk.io_base import SingerWriter
 from singer_sdk.mapper import SameRecordTransform
 from singer_sdk.plugin_base import PluginBase
 
-from singer_tap_kit.stdout import BLOCK_BYTES, STDOUT, BufferedWriter
+from singer_tap_kit.stdout import STDOUT, BufferedWriter
 
 if t.TYPE_CHECKING:
     from types import FrameType
@@ -118,11 +118,10 @@ class WindowBookmarks(_Stream):
 class FastSync(FastRecordMessages, WindowBookmarks):
     """Stream mixin for rows the tap typed itself: a lean replacement of the SDK's
     per-record loop (``_sync_records``: post_process, partition keys, one msgspec line
-    appended to the kit's stdout buffer, no message object, no flush per row: see
-    ``stdout.py``) and BATCH files straight from the rows (``get_batches``), JSON lines
-    passed through as they are where the stream can (``passes_lines_through``). Taken only
-    when nothing would differ (see ``_fast_sync_possible``); otherwise the SDK's own path
-    runs."""
+    written to a buffered stdout, no message object, no flush per row: see ``stdout.py``)
+    and BATCH files straight from the rows (``get_batches``), JSON lines passed through as
+    they are where the stream can (``passes_lines_through``). Taken only when nothing would
+    differ (see ``_fast_sync_possible``); otherwise the SDK's own path runs."""
 
     def _fast_sync_possible(self) -> bool:
         maps = self.stream_maps
@@ -180,16 +179,16 @@ class FastSync(FastRecordMessages, WindowBookmarks):
         utc = dt.UTC
         counter, timer = self.get_record_counter(), self.get_sync_timer()
         rows = 0
+        write = STDOUT.out.write
+        line = bytearray(256)
         with counter, timer:
             try:
                 for rows, record in enumerate(self.typed_rows(context), start=1):
                     message["record"] = record
                     message["time_extracted"] = now(utc)
-                    pending = STDOUT.pending  # a fresh buffer after each write
-                    encode_into(message, pending, -1)  # -1: append
-                    pending += b"\n"
-                    if len(pending) >= BLOCK_BYTES:
-                        STDOUT.write_pending()
+                    encode_into(message, line)
+                    line += b"\n"
+                    write(line)  # the whole line in one call
                     if not rows & COUNT_EVERY_MASK:  # a method call per row costs
                         counter.increment(COUNT_EVERY_MASK + 1)
                     yield record

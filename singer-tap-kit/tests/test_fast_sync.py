@@ -172,11 +172,12 @@ class _Trickle(io.RawIOBase):
         return min(len(chunk), 7)
 
 
-def test_pending_lines_are_written_whole_to_a_stdout_that_takes_part(monkeypatch):
+def test_a_raw_stdout_gets_a_buffer_that_writes_every_byte(monkeypatch):
     raw = _Trickle()
     monkeypatch.setattr(sys, "stdout", types.SimpleNamespace(buffer=raw, flush=lambda: None))
     out = SingerStdout()
-    out.pending += b'{"type":"RECORD"}\n' * 5
-    out.write_pending()
+    for _ in range(5):
+        out.out.write(b'{"type":"RECORD"}\n')
+    assert raw.data == b""  # buffered, not a system call a line
+    out.flush()
     assert bytes(raw.data) == b'{"type":"RECORD"}\n' * 5
-    assert out.pending == b""
