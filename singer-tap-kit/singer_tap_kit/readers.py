@@ -107,7 +107,11 @@ class DeclaredObjectLines:
                 line.decode()  # Raw values are not checked for UTF-8; dict decoding is
             except UnicodeDecodeError:
                 return None
-        return line if line.endswith(b"}\n") else line.rstrip() + b"\n"
+        if line.endswith(b"}\n") and b"\r" not in line:
+            return line
+        # A carriage return between tokens would end the line for readers of the file.
+        line = line.rstrip()
+        return None if b"\r" in line else line + b"\n"
 
 
 def jsonl_rows(

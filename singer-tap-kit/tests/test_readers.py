@@ -88,5 +88,6 @@ def test_declared_object_lines_are_recognised_and_everything_else_refused():
         b'{"Id": "a"\n',
         b"\n",
         b'{"Name": "\xff"}\n',
+        b'{"Id":\r"a"}\n',  # a line break to readers of the BATCH file
     ):
         assert as_line(line) is None, line
