@@ -137,11 +137,17 @@ class FastSync(FastRecordMessages, WindowBookmarks):
         )
 
     @property
+    def takes_structs(self) -> bool:
+        """Whether ``get_records`` may yield rows as msgspec Structs (encoded in C, no dict
+        built): only while the lean loop or the kit's BATCH writer takes the rows, and with
+        no partition keys to add. Such a row is final: ``post_process`` is not called."""
+        return getattr(self, "_lean_sync", False) and not self.partitions
+
+    @property
     def passes_lines_through(self) -> bool:
         """Whether ``get_records`` may yield a row as a JSON object line (bytes) that goes
-        into the BATCH file as it is: only while the kit writes BATCH files, and with no
-        partition keys to add (``post_process`` is not called for such a row)."""
-        return getattr(self, "_open_batch", None) is not None and not self.partitions
+        into the BATCH file as it is: as ``takes_structs``, in BATCH mode only."""
+        return getattr(self, "_open_batch", None) is not None and self.takes_structs
 
     def typed_rows(self, context: dict | None) -> t.Iterator[dict]:
         """Every row of every partition as ``_sync_records`` would see it, with the state
@@ -153,7 +159,7 @@ class FastSync(FastRecordMessages, WindowBookmarks):
             self._write_starting_replication_value(current)
             keys = list((partition or {}).items())
             for row in self.get_records(current):
-                if row.__class__ is bytes:  # final already (see passes_lines_through)
+                if row.__class__ is not dict:  # final already (see takes_structs)
                     yield row
                     continue
                 record = self.post_process(row, current)
@@ -181,6 +187,7 @@ class FastSync(FastRecordMessages, WindowBookmarks):
         rows = 0
         write = STDOUT.out.write
         line = bytearray(256)
+        self._lean_sync = True
         with counter, timer:
             try:
                 for rows, record in enumerate(self.typed_rows(context), start=1):
@@ -193,6 +200,7 @@ class FastSync(FastRecordMessages, WindowBookmarks):
                         counter.increment(COUNT_EVERY_MASK + 1)
                     yield record
             finally:
+                self._lean_sync = False
                 counter.increment(rows & COUNT_EVERY_MASK)
                 STDOUT.flush()
         self.write_state_now()
@@ -214,7 +222,7 @@ class FastSync(FastRecordMessages, WindowBookmarks):
         batch = BatchFiles(
             tap_name=self.tap_name, stream_name=self.name, config=batch_config, announce=announce
         )
-        self._open_batch = batch
+        self._open_batch, self._lean_sync = batch, True
         try:
             with batches, self.get_record_counter() as counter:
                 rows = 0  # counted once, not per row (a method call and a clock read each)
@@ -223,7 +231,7 @@ class FastSync(FastRecordMessages, WindowBookmarks):
                 batch.cut()
                 counter.increment(rows)
         finally:
-            self._open_batch = None
+            self._open_batch, self._lean_sync = None, False
             batch.discard()
 
 

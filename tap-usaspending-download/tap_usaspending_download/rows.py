@@ -8,9 +8,11 @@ import datetime as dt
 import logging
 import typing as t
 from decimal import Decimal
-from itertools import compress, repeat
-from operator import getitem, is_, itemgetter, not_
+from itertools import repeat
+from operator import is_, itemgetter
 from pathlib import Path
+
+import msgspec
 
 from singer_tap_kit.errors import CorruptFileError
 from singer_tap_kit.readers import csv_records, zip_csv_members
@@ -18,6 +20,7 @@ from tap_usaspending_download.columns import DATE, DATETIME, INT, MONEY, FileKin
 
 logger = logging.getLogger("tap-usaspending-download.rows")
 UNREADABLE = object()  # what a column's converter makes of text that is not of its type
+EXTRA = "_extra"
 MEMO_SIZE = 16_384  # values remembered per type and file (a bound, so memory stays flat)
 
 
@@ -79,11 +82,16 @@ class _Memo(dict):
 
 
 def read_rows(
-    path: Path, kind: FileKind, reported: set[str], constants: dict[str, t.Any] | None = None
-) -> t.Iterator[dict[str, t.Any]]:
+    path: Path,
+    kind: FileKind,
+    reported: set[str],
+    constants: dict[str, t.Any] | None = None,
+    as_structs: bool = False,
+) -> t.Iterator[t.Any]:
     """Typed rows of every part of ``kind`` in the zip at ``path``, each with ``constants``
     added; unknown columns and unreadable values kept in ``_extra`` (``reported`` names
-    each once a run)."""
+    each once a run). Dicts, or with ``as_structs`` msgspec Structs of the same fields
+    (no dict is built, and msgspec encodes them in C)."""
     constants = constants or {}
     for member, reader in zip_csv_members(path, kind.matches, "The download"):
         header, records = csv_records(reader, member)
@@ -91,56 +99,95 @@ def read_rows(
         if missing:
             # A partition error: this download kind fails, the others go on.
             raise CorruptFileError(f"{member} lacks its key column(s) {missing}")
-        unknown = [name for name in header if name not in kind.columns]
-        if new := [name for name in unknown if name not in reported]:
+        unknown = [i for i, name in enumerate(header) if name not in kind.columns]
+        if new := [header[i] for i in unknown if header[i] not in reported]:
             reported.update(new)
             logger.warning(
                 "%s: the file has columns this tap's schema lacks, kept in _extra: %s",
                 kind.stream,
                 ", ".join(new),
             )
+        known = [i for i, name in enumerate(header) if i not in unknown and name not in constants]
+        names = [header[i] for i in known]
+        known_cells = _cells(known) if unknown or len(known) < len(header) else None
         unreadable: list[str] = []  # once it holds a value, rows are checked for one
         memos = {type_: _Memo(convert, unreadable) for type_, convert in CONVERTERS.items()}
-        positions = [i for i, name in enumerate(header) if kind.columns.get(name) in memos]
-        names = [header[i] for i in positions]
-        lookups = [memos[kind.columns[name]] for name in names]
-        typed_cells = itemgetter(*positions) if len(positions) > 1 else _cells(positions)
+        typed = [
+            (j, memos[kind.columns[n]]) for j, n in enumerate(names) if kind.columns[n] in memos
+        ]
+        # A header naming a column twice keeps the last, as a dict does.
+        structs = as_structs and len(set(names)) == len(names)
+        make = (_struct_maker if structs else _dict_maker)(names, constants)
         # Columns whose unreadable values were logged (once a run), as a set of plain names.
         warned = {name for name in names if f"unreadable:{name}" in reported}
         for row in records:
-            # Whole-row work in C: every cell as text, empty ones None, then the typed ones.
-            record = dict(zip(header, row, strict=True))
-            if "" in row:
-                record.update(zip(compress(header, map(not_, row)), repeat(None)))
-            values = list(map(getitem, lookups, typed_cells(row)))
-            record.update(zip(names, values, strict=True))
-            extra = (
-                {n: v for n in unknown if (v := record.pop(n, None)) is not None} if unknown else {}
-            )
+            cells = row if known_cells is None else known_cells(row)
+            values = list(map(_NONE_IF_EMPTY, cells, cells))
+            for j, memo in typed:
+                values[j] = memo[cells[j]]
+            extra = {header[i]: row[i] for i in unknown if row[i]} if unknown else None
             # Not ``UNREADABLE in values``: Decimal's == asks an ABC, slowly, for each row.
             if unreadable and any(map(is_, values, repeat(UNREADABLE))):
-                for i, name, value in zip(positions, names, values, strict=True):
-                    if value is UNREADABLE:
-                        record[name] = None
-                        extra[name] = row[i]  # never lost: the text as the file had it
-                        if name not in warned:
-                            warned.add(name)
-                            reported.add(f"unreadable:{name}")
-                            logger.warning(
-                                "%s: %r in column %s is not a %s; the column is left empty "
-                                "and the text kept in _extra.%s (logged once per column)",
-                                kind.stream,
-                                row[i][:80],
-                                name,
-                                kind.columns[name],
-                                name,
-                            )
-            if extra:
-                record["_extra"] = extra
-            record.update(constants)
-            yield record
+                extra = extra or {}
+                for j, _memo in typed:
+                    if values[j] is not UNREADABLE:
+                        continue
+                    name = names[j]
+                    values[j] = None
+                    extra[name] = cells[j]  # never lost: the text as the file had it
+                    if name not in warned:
+                        warned.add(name)
+                        reported.add(f"unreadable:{name}")
+                        logger.warning(
+                            "%s: %r in column %s is not a %s; the column is left empty "
+                            "and the text kept in _extra.%s (logged once per column)",
+                            kind.stream,
+                            cells[j][:80],
+                            name,
+                            kind.columns[name],
+                            name,
+                        )
+            yield make(values, extra or None)
 
 
-def _cells(positions: list[int]) -> t.Callable[[list[str]], tuple[str, ...]]:
-    """``itemgetter(*positions)``, a tuple for fewer than two positions too."""
+_NONE_IF_EMPTY = {"": None}.get  # get(cell, cell): None for "", else the cell, in C
+
+
+def _cells(positions: list[int]) -> t.Callable[[list[str]], t.Sequence[str]]:
+    """``itemgetter(*positions)``, always a tuple."""
+    if len(positions) > 1:
+        return itemgetter(*positions)
     return lambda row: tuple(row[i] for i in positions)
+
+
+def _dict_maker(
+    names: list[str], constants: dict[str, t.Any]
+) -> t.Callable[[list[t.Any], dict | None], dict[str, t.Any]]:
+    def make(values: list[t.Any], extra: dict | None) -> dict[str, t.Any]:
+        record = dict(zip(names, values, strict=True))
+        if extra:
+            record[EXTRA] = extra
+        record.update(constants)
+        return record
+
+    return make
+
+
+def _struct_maker(
+    names: list[str], constants: dict[str, t.Any]
+) -> t.Callable[[list[t.Any], dict | None], msgspec.Struct]:
+    """Structs whose fields are the file's columns, ``_extra`` (left out when unset) and
+    the constants, encoded under those names."""
+    fields = [f"c{i}" for i in range(len(names))] + ["extra"]
+    fields += [f"k{i}" for i in range(len(constants))]
+    row_type = msgspec.defstruct(
+        "Row",
+        [(field, t.Any) for field in fields],
+        rename=dict(zip(fields, [*names, EXTRA, *constants], strict=True)),
+    )
+    fixed = tuple(constants.values())
+
+    def make(values: list[t.Any], extra: dict | None) -> msgspec.Struct:
+        return row_type(*values, msgspec.UNSET if extra is None else extra, *fixed)
+
+    return make

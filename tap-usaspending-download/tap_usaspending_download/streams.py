@@ -71,7 +71,8 @@ class DownloadFileStream(JobStream, Stream):
 
     def _rows_of(self, job: Job, reported: set[str]) -> t.Iterator[dict[str, t.Any]]:
         constants = {"time_period_end": job.window["end"]}
-        yield from read_rows(self._tap.downloads.zip_of(job), self.kind, reported, constants)
+        path = self._tap.downloads.zip_of(job)
+        yield from read_rows(path, self.kind, reported, constants, self.takes_structs)
 
 
 STREAM_TYPES = [

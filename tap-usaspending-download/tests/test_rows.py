@@ -7,6 +7,7 @@ import zipfile
 from decimal import Decimal
 
 import pytest
+from singer_sdk.contrib.msgspec import encoder
 from tap_usaspending_download.columns import (
     DATE,
     DATETIME,
@@ -129,6 +130,24 @@ def test_unreadable_values_are_kept_as_text_and_logged_once(tmp_path, caplog):
     messages = [r.getMessage() for r in caplog.records]
     assert sum("federal_action_obligation is not a money" in m for m in messages) == 1
     assert sum("brand_new" in m for m in messages) == 1
+
+
+def test_struct_rows_encode_to_the_dict_rows(tmp_path):
+    text = (
+        "contract_transaction_unique_key,federal_action_obligation,brand_new,action_date,"
+        "last_modified_date\n"
+        "K1,N/A,x,2024-03-01,2024-03-01 12:00:00.5+00\n"
+        "K2,1.50,,,\n"
+        'K3,-0.00,"a, ""quoted"" value",2024-03-02,2024-03-01 12:00:00+05:30\n'
+    )
+    path = write_zip(tmp_path / "d.zip", {"Contracts_PrimeTransactions_x_1.csv": text})
+    constants = {"time_period_end": "2024-03-31"}
+    as_dicts = [encoder.encode(row) for row in read_rows(path, TX, set(), constants)]
+    as_structs = list(read_rows(path, TX, set(), constants, as_structs=True))
+    assert not isinstance(as_structs[0], dict)
+    # The same JSON, byte for byte: keys in the same order, _extra left out when empty.
+    assert [encoder.encode(row) for row in as_structs] == as_dicts
+    assert b'"_extra"' not in as_dicts[1]
 
 
 @pytest.mark.parametrize(
