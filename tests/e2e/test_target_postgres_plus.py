@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import os
 import re
 import subprocess
 from pathlib import Path
@@ -74,17 +75,25 @@ def batch(stream: str, *files: Path, compression: str = "gzip") -> dict:
     }
 
 
-def run_target(tmp_path: Path, config: dict, messages: list[dict], ok: bool = True) -> str:
+def run_target(
+    tmp_path: Path,
+    config: dict,
+    messages: list[dict],
+    ok: bool = True,
+    command: tuple[str, ...] = (str(CLI),),
+    env: dict[str, str] | None = None,
+) -> str:
     """Runs the loader; returns its log (stderr)."""
     config_path = tmp_path / "target.json"
     config_path.write_text(json.dumps(config))
     stdin = "".join(dumps(m) + "\n" for m in messages)
     done = subprocess.run(
-        [str(CLI), "--config", str(config_path)],
+        [*command, "--config", str(config_path)],
         input=stdin,
         capture_output=True,
         text=True,
         timeout=120,
+        env={**os.environ, **(env or {})},
     )
     assert (done.returncode == 0) is ok, done.stderr[-3000:]
     return done.stderr
@@ -266,6 +275,89 @@ def test_batch_file_lands_the_rows_record_messages_land(tmp_path, pg_schema, key
     assert by_id["2"][3] == "12.5" and "123456789012345680000000000000" in {r[3] for r in landed}
     assert by_id["4"][9:] == (None, None, None, None)
     assert metadata == (len(landed),) * 6 + (0, 0)
+
+
+# The loader's CLI, its server taken for one without MERGE (before PostgreSQL 15): BATCH
+# upserts then fill the sink's staging table, as they do on such a server.
+WITHOUT_MERGE = (
+    str(CLI.parent / "python"),
+    "-c",
+    "import sys; from target_postgres_plus import target;"
+    " target.MERGE_SINCE = (sys.maxsize,); target.TargetPostgresPlus.cli()",
+)
+
+
+@pytest.mark.parametrize(
+    ("command", "phase"),
+    [((str(CLI),), "merge="), (WITHOUT_MERGE, "fill_staging=")],
+    ids=["merge", "staging-without-merge"],
+)
+def test_batch_file_into_a_loaded_table_lands_the_rows_record_messages_land(
+    tmp_path, pg_schema, command, phase
+):
+    """The first file lands in an empty table, the second one in the table it filled:
+    matched keys updated, new ones inserted, as RECORD messages leave the same table."""
+    import psycopg
+
+    second = [
+        {"id": 2, "name": "changed", "tags": ["new"], "payload": None, "flag": False},
+        {"id": 3},  # every optional property now absent
+        {"id": 5, "name": "new", "amount": number("0.1"), "lines": [{"qty": 1}]},
+        {"id": 5, "name": "new, its last version", "amount": number("2.50")},
+        {"id": 1, "name": "key 1 again", "amount": number("1e20")},
+    ]
+    files = [
+        write_batch_file(tmp_path, rows, name)
+        for rows, name in ((RICH_ROWS, "first.jsonl.gz"), (second, "second.jsonl.gz"))
+    ]
+    streams = ("via_records", "via_batch")
+    schemas = [
+        {"type": "SCHEMA", "stream": stream, "schema": RICH_SCHEMA, "key_properties": ["id"]}
+        for stream in streams
+    ]
+    config = target_config(pg_schema, use_copy=True, validate_records=False, batch_size_rows=50000)
+    debug = {"TARGET_POSTGRES_LOGLEVEL": "DEBUG"}  # the phases of each COPY load
+    for rows, batch_file in zip((RICH_ROWS, second), files, strict=True):
+        log = run_target(
+            tmp_path,
+            config,
+            [
+                *schemas,
+                *({**record(r), "stream": "via_records"} for r in rows),
+                batch("via_batch", batch_file),
+            ],
+            command=command,
+            env=debug,
+        )
+        assert COPY_LOG in log and FALLBACK_LOG not in log and phase in log
+        if rows is RICH_ROWS:
+            # A column the stream does not send, with a default: rows inserted after
+            # get it on either path, rows updated keep theirs.
+            with psycopg.connect(PG_DSN) as conn:
+                for stream in streams:
+                    conn.execute(
+                        f'alter table "{pg_schema}".{stream}'
+                        " add column note text default 'added later'"
+                    )
+                    conn.execute(f'update "{pg_schema}".{stream} set note = id::text')
+
+    with psycopg.connect(PG_DSN) as conn:
+        landed = {}
+        for stream in streams:
+            landed[stream] = (
+                _rows_as_text(conn, pg_schema, stream),
+                conn.execute(f'select id, note from "{pg_schema}".{stream} order by id').fetchall(),
+            )
+        assert _columns(conn, pg_schema, "via_batch") == _columns(conn, pg_schema, "via_records")
+    assert landed["via_batch"] == landed["via_records"]
+    rows, notes = landed["via_batch"]
+    by_id = {row[0]: row for row in rows}
+    assert sorted(by_id) == ["1", "2", "3", "4", "5"] and len(rows) == 5
+    assert by_id["1"][1:4] == ("key 1 again", None, "100000000000000000000")
+    assert by_id["2"][1] == "changed" and by_id["2"][5] == "false" and by_id["2"][9] is None
+    assert by_id["3"][1:] == (None,) * 12  # updated to absent, not left as it was
+    assert by_id["5"][1] == "new, its last version" and by_id["5"][3] == "2.5"
+    assert notes == [(1, "1"), (2, "2"), (3, "3"), (4, "4"), (5, "added later")]
 
 
 def test_batch_rerun_upserts_without_duplicates(tmp_path, pg_schema):

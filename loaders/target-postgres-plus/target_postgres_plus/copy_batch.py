@@ -3,9 +3,10 @@
 Each file is decompressed a chunk at a time into a temporary one-column ``jsonb`` table
 (``COPY ... FORMAT csv`` with control characters as quote and delimiter, so backslashes
 and quotes in the JSON reach PostgreSQL untouched: JSON text holds no raw control
-character). One ``INSERT ... SELECT`` then fills the sink's staging table, a column per
-schema property cast to the type the table has, and the sink's own upsert, append or
-overwrite merges it, as it does for rows read in Python.
+character). One statement then lands its rows, a column per schema property cast to the
+type the column has: ``merge_rows`` (a ``MERGE``, PostgreSQL 15+) or ``insert_rows``
+(append-only) write the target table straight from the raw one; ``fill_staging`` fills
+the sink's staging table for its own upsert where ``MERGE`` is missing.
 
 ``plan_columns`` decides per column; what it does not know raises ``UnsupportedError`` and
 the caller loads that file the SDK's way.
@@ -74,15 +75,15 @@ def check_encoding(encoding: t.Any) -> None:
         raise UnsupportedError(f"compression {encoding.compression}")
 
 
-def table_columns(cursor: psycopg.Cursor, table: str) -> dict[str, PgColumn]:
-    """The columns of (temporary) ``table`` as PostgreSQL types them."""
+def table_columns(cursor: psycopg.Cursor, table: sql.Composable) -> dict[str, PgColumn]:
+    """The columns of ``table`` (a quoted name) as PostgreSQL types them."""
     cursor.execute(
         "SELECT a.attname, format_type(a.atttypid, a.atttypmod), ty.typname, ty.typcategory,"
         " el.typname"
         " FROM pg_attribute a JOIN pg_type ty ON ty.oid = a.atttypid"
         " LEFT JOIN pg_type el ON el.oid = ty.typelem AND ty.typcategory = 'A'"
         " WHERE a.attrelid = %s::regclass AND a.attnum > 0 AND NOT a.attisdropped",
-        (sql.Identifier(table).as_string(cursor),),
+        (table.as_string(cursor),),
     )
     return {row[0]: PgColumn(*row[1:]) for row in cursor.fetchall()}
 
@@ -227,6 +228,34 @@ def copy_lines(cursor: psycopg.Cursor, raw_table: str, file: t.IO[bytes], compre
     return cursor.rowcount
 
 
+def _rows(
+    raw_table: str, planned: dict[str, sql.Composable], keys: t.Sequence[str]
+) -> sql.Composable:
+    """The typed rows of ``raw_table``, a column per planned property; with ``keys``, only
+    the file's last row of each key, as the SDK path keeps the last record per key of a
+    batch."""
+    expressions = sql.SQL(", ").join(
+        sql.SQL("{} AS {}").format(expression, sql.Identifier(name))
+        for name, expression in planned.items()
+    )
+    raw = sql.Identifier(raw_table)
+    doc_present = sql.SQL("{} IS NOT NULL").format(sql.Identifier(DOC))  # blank lines
+    if not keys:
+        return sql.SQL("SELECT {} FROM {} WHERE {}").format(expressions, raw, doc_present)
+    # Sorted by key, a MERGE probes the target's key index in order: faster on a large
+    # target than the same rows unsorted, so the sort stays for files without duplicates.
+    return sql.SQL(
+        "SELECT DISTINCT ON ({keys}) {expressions} FROM {raw} WHERE {present}"
+        " ORDER BY {keys}, {line} DESC"
+    ).format(
+        keys=sql.SQL(", ").join(sql.Identifier(key) for key in keys),
+        expressions=expressions,
+        raw=raw,
+        present=doc_present,
+        line=sql.Identifier(LINE),
+    )
+
+
 def fill_staging(
     cursor: psycopg.Cursor,
     raw_table: str,
@@ -234,32 +263,62 @@ def fill_staging(
     planned: dict[str, sql.Composable],
     keys: t.Sequence[str],
 ) -> None:
-    """Insert the typed rows; with ``keys``, only the file's last row of each key, as the
-    SDK path keeps the last record per key of a batch."""
+    """Insert the typed rows (the last of each of ``keys``) into the staging table."""
     names = sql.SQL(", ").join(sql.Identifier(name) for name in planned)
-    expressions = sql.SQL(", ").join(
-        sql.SQL("{} AS {}").format(expression, sql.Identifier(name))
-        for name, expression in planned.items()
-    )
-    raw = sql.Identifier(raw_table)
-    doc_present = sql.SQL("{} IS NOT NULL").format(sql.Identifier(DOC))  # blank lines
-    if keys:
-        key_list = sql.SQL(", ").join(sql.Identifier(key) for key in keys)
-        select = sql.SQL(
-            "SELECT {names} FROM (SELECT DISTINCT ON ({keys}) {expressions}"
-            " FROM {raw} WHERE {present} ORDER BY {keys}, {line} DESC) AS latest"
-        ).format(
-            names=names,
-            keys=key_list,
-            expressions=sql.SQL("{}, {}").format(sql.Identifier(LINE), expressions),
-            raw=raw,
-            present=doc_present,
-            line=sql.Identifier(LINE),
-        )
-    else:
-        select = sql.SQL("SELECT {} FROM {} WHERE {}").format(expressions, raw, doc_present)
     cursor.execute(
-        sql.SQL("INSERT INTO {} ({}) {}").format(sql.Identifier(staging_table), names, select)
+        sql.SQL("INSERT INTO {} ({}) {}").format(
+            sql.Identifier(staging_table), names, _rows(raw_table, planned, keys)
+        )
+    )
+
+
+def insert_rows(
+    cursor: psycopg.Cursor,
+    raw_table: str,
+    table: sql.Composable,
+    planned: dict[str, sql.Composable],
+) -> None:
+    """Append the typed rows to ``table``: what an insert from the staging table lands."""
+    names = sql.SQL(", ").join(sql.Identifier(name) for name in planned)
+    cursor.execute(
+        sql.SQL("INSERT INTO {} ({}) {}").format(table, names, _rows(raw_table, planned, ()))
+    )
+
+
+def merge_rows(
+    cursor: psycopg.Cursor,
+    raw_table: str,
+    table: sql.Composable,
+    planned: dict[str, sql.Composable],
+    keys: t.Sequence[str],
+) -> None:
+    """Upsert the typed rows (the last of each key) into ``table`` in one ``MERGE``: the
+    rows whose keys match are updated, the others inserted, the end state of the sink's
+    update-then-insert from a staging table (same ``=`` join: a NULL key matches nothing)
+    without writing, analysing and reading that table."""
+    source, target = sql.Identifier("source"), sql.Identifier("target")
+    matched = sql.SQL(" AND ").join(
+        sql.SQL("{}.{} = {}.{}").format(target, sql.Identifier(key), source, sql.Identifier(key))
+        for key in keys
+    )
+    names = [sql.Identifier(name) for name in planned]
+    cursor.execute(
+        sql.SQL(
+            "MERGE INTO {table} AS {target} USING ({rows}) AS {source} ON {matched}"
+            " WHEN MATCHED THEN UPDATE SET {assignments}"
+            " WHEN NOT MATCHED THEN INSERT ({names}) VALUES ({values})"
+        ).format(
+            table=table,
+            target=target,
+            rows=_rows(raw_table, planned, keys),
+            source=source,
+            matched=matched,
+            assignments=sql.SQL(", ").join(
+                sql.SQL("{} = {}.{}").format(name, source, name) for name in names
+            ),
+            names=sql.SQL(", ").join(names),
+            values=sql.SQL(", ").join(sql.SQL("{}.{}").format(source, name) for name in names),
+        )
     )
 
 

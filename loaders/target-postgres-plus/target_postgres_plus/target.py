@@ -6,14 +6,19 @@
    ``JSONB(none_as_null=True)`` instead, which COPY, INSERT and upsert all honour.
 2. BATCH files are loaded by PostgreSQL, not read back in Python (``copy_batch.py``): each
    JSON Lines file (gzip'd or not, wherever the SDK's storage can open it: ``file://``,
-   ``s3://``) is streamed with COPY into a one-column ``jsonb`` table, cast column by
-   column into the sink's staging table in SQL, and merged by the sink's own upsert or
-   append. Rows land as the SDK path lands them: same columns and types, JSON null vs SQL
-   NULL as above, the last row of a key within a file wins. What it does not know (another
-   format or compression, flattening or stream maps, a column type such as bytea or an
-   untyped property, a text column for booleans or numbers) takes the SDK's path, logged
-   once at INFO; so does a file PostgreSQL refuses (e.g. ``\\u0000`` in a string, which
-   ``jsonb`` cannot hold), with a warning.
+   ``s3://``) is streamed with COPY into a one-column ``jsonb`` table and cast column by
+   column in SQL straight into the target: one ``MERGE`` for an upsert (the end state of
+   the sink's update-then-insert, without a staging table to write, analyse and read
+   back), one ``INSERT`` for an append; a server without ``MERGE`` (before PostgreSQL 15)
+   fills the sink's staging table for its own upsert instead. Rows land as the SDK path
+   lands them: same columns and types, JSON null vs SQL NULL as above, the last row of a
+   key within a file wins. JIT compilation is off for the file's transaction (its
+   estimates over the raw table, which has no statistics, made it compile every
+   statement); at DEBUG, each file's seconds per phase are logged. What it does not know
+   (another format or compression, flattening or stream maps, a column type such as bytea
+   or an untyped property, a text column for booleans or numbers) takes the SDK's path,
+   logged once at INFO; so does a file PostgreSQL refuses (e.g. ``\\u0000`` in a string,
+   which ``jsonb`` cannot hold), with a warning.
 3. Rows read from BATCH files get the ``_sdc_*`` metadata columns (when
    ``add_record_metadata`` is on), on either path. The SDK adds them only on the RECORD
    path. BATCH messages carry no extraction time, so ``_sdc_extracted_at`` is the time the
@@ -24,10 +29,12 @@
    larger than a batch, before merging, so PostgreSQL does not plan a nested loop over
    two tables it thinks are empty, and turn nested loops off when
    the target is no larger than the batch (a first load: a nested loop over a sequential
-   scan of the target, which the INSERT fills as it scans, is quadratic). The merge
-   updates the existing rows before inserting the new ones, the reverse of 0.8.1's
-   order, so it no longer rewrites every row it has just inserted; the end state is
-   the same.
+   scan of the target, which the INSERT fills as it scans, is quadratic); a BATCH file's
+   ``MERGE``, whose source the planner takes for 200 rows, only while the target is no
+   larger than a tenth of the file (its index probes beat hashing the whole file). The
+   merge updates the existing rows before inserting the new ones, the reverse of 0.8.1's
+   order, so it no longer rewrites every row it has just inserted; the end state is the
+   same.
 
 Not closed: BATCH records are still not validated against the stream schema.
 """
@@ -43,6 +50,7 @@ from urllib.parse import unquote, urlparse
 
 import psycopg
 import sqlalchemy
+from psycopg import sql
 from singer_sdk import typing as th
 from singer_sdk.helpers._batch import StorageTarget
 from sqlalchemy.dialects.postgresql import JSONB
@@ -54,6 +62,9 @@ from target_postgres_plus import copy_batch
 
 if t.TYPE_CHECKING:
     from singer_sdk.helpers._batch import BaseBatchFileEncoding
+
+JIT_SINCE = (11,)  # the first PostgreSQL with the jit setting
+MERGE_SINCE = (15,)  # the first with MERGE
 
 
 class PostgresPlusConnector(PostgresConnector):
@@ -135,10 +146,17 @@ class PostgresPlusSink(PostgresSink):
         metadata = (
             self._batch_metadata(extracted_at) if self.include_sdc_metadata_properties else None
         )
+        timer = _PhaseTimer()
         # One transaction per file, as process_batch has.
         with self.connector._connect() as connection, connection.begin():
             if connection.dialect.driver != "psycopg":
                 raise copy_batch.UnsupportedError(f"driver {connection.dialect.driver}")
+            cursor = connection.connection.cursor()
+            server = connection.dialect.server_version_info
+            if server >= JIT_SINCE:
+                # The raw table has no statistics, so each statement's estimate passed
+                # jit_above_cost, and compiling it cost 0.1-0.2 s of a 100k-row file.
+                cursor.execute("SET LOCAL jit = off")
             table = self.connector.prepare_table(
                 full_table_name=self.full_table_name,
                 schema=self.schema,
@@ -146,36 +164,58 @@ class PostgresPlusSink(PostgresSink):
                 as_temp_table=False,
                 connection=connection,
             )
-            staging = self.connector.copy_table_structure(
-                full_table_name=self.temp_table_name,
-                from_table=table,
-                as_temp_table=True,
-                connection=connection,
-            )
-            cursor = connection.connection.cursor()
+            # Rows go straight from the raw table into the target (a MERGE for an upsert);
+            # only a server without MERGE still fills a staging table for the sink's upsert.
+            direct = not keys or server >= MERGE_SINCE
+            if direct:
+                target = _identifier(table)
+                columns = copy_batch.table_columns(cursor, target)
+            else:
+                staging = self.connector.copy_table_structure(
+                    full_table_name=self.temp_table_name,
+                    from_table=table,
+                    as_temp_table=True,
+                    connection=connection,
+                )
+                columns = copy_batch.table_columns(cursor, sql.Identifier(staging.name))
             planned = copy_batch.plan_columns(
-                self.schema["properties"],
-                copy_batch.table_columns(cursor, staging.name),
-                sink_types,
-                metadata,
-                connection.dialect,
+                self.schema["properties"], columns, sink_types, metadata, connection.dialect
             )
             if missing := set(keys) - set(planned):
                 raise copy_batch.UnsupportedError(f"key properties {missing} not in the schema")
             raw_table = copy_batch.create_raw_table(cursor)
+            timer.lap("prepare")
             with file_storage.open(tail, mode="rb") as file:
                 rows = copy_batch.copy_lines(cursor, raw_table, file, encoding.compression)
-            copy_batch.fill_staging(cursor, raw_table, staging.name, planned, keys)
+            timer.lap("copy")
+            if not keys:
+                copy_batch.insert_rows(cursor, raw_table, target, planned)
+                timer.lap("insert")
+            elif direct:
+                # The planner takes a MERGE's source (a DISTINCT ON over a raw jsonb
+                # column) for 200 rows; without nested loops it hashed all 100k of them
+                # against a 100k-row target (1.1 s, 0.8 s with index probes). Only a
+                # (nearly) empty target needs them off.
+                self._plan_join(table, keys, rows / 10, connection)
+                timer.lap("plan")
+                copy_batch.merge_rows(cursor, raw_table, target, planned, keys)
+                timer.lap("merge")
+            else:
+                copy_batch.fill_staging(cursor, raw_table, staging.name, planned, keys)
+                timer.lap("fill_staging")
+                self.upsert(
+                    from_table=staging,
+                    to_table=table,
+                    schema=self.schema,
+                    join_keys=self.key_properties,
+                    connection=connection,
+                )
+                self.connector.drop_table(table=staging, connection=connection)
+                timer.lap("upsert")
             copy_batch.drop_table(cursor, raw_table)
-            self.upsert(
-                from_table=staging,
-                to_table=table,
-                schema=self.schema,
-                join_keys=self.key_properties,
-                connection=connection,
-            )
-            self.connector.drop_table(table=staging, connection=connection)
+        timer.lap("commit")
         self.logger.info("Stream %s: %d rows of %s loaded with COPY", self.stream_name, rows, url)
+        self.logger.debug("Stream %s: seconds per phase of %s: %s", self.stream_name, url, timer)
         return rows
 
     def _batch_metadata(self, extracted_at: str) -> dict[str, t.Any]:
@@ -236,17 +276,27 @@ class PostgresPlusSink(PostgresSink):
         # wide USAspending table never finished). The join keys' statistics are what the
         # merge needs; the other columns (wide jsonb ones) cost most of a full ANALYZE.
         batch_rows = self._analyze(from_table, join_keys, connection)
+        self._plan_join(to_table, join_keys, batch_rows, connection)
+
+    def _plan_join(
+        self,
+        to_table: sqlalchemy.Table,
+        join_keys: t.Sequence[str],
+        small_target_rows: float,
+        connection: sqlalchemy.engine.Connection,
+    ) -> None:
+        """Hash joins while ``to_table`` has no more than ``small_target_rows`` rows."""
         # The target's statistics, once it is larger than a batch, stay good: the planner
         # scales its row count by its current size, as the estimate below does. Sampling
         # it again on every batch cost more as it grew (1.9 s of a 3.5 s file at 300k).
         target_rows = self._estimated_rows(to_table, connection)
-        if target_rows is None or target_rows <= batch_rows:
+        if target_rows is None or target_rows <= small_target_rows:
             target_rows = self._analyze(to_table, join_keys, connection)
-        # A target no larger than the batch (empty on a first load) still gets a nested
-        # loop over a sequential scan of itself, and an INSERT's scan also reads the rows
-        # it has just inserted: quadratic, a 100k-row first load never finished. Hash
-        # joins for this transaction; a large target keeps its index probes.
-        if target_rows <= batch_rows:
+        # A small target (empty on a first load) still gets a nested loop over a
+        # sequential scan of itself, and an INSERT's scan also reads the rows it has
+        # just inserted: quadratic, a 100k-row first load never finished. Hash joins for
+        # this transaction; a large target keeps its index probes.
+        if target_rows <= small_target_rows:
             connection.execute(sqlalchemy.text("SET LOCAL enable_nestloop = off"))
 
     @staticmethod
@@ -289,6 +339,27 @@ class PostgresPlusSink(PostgresSink):
             for record in context["records"]:
                 self._add_sdc_metadata_to_record(record, self._batch_message, context)
         super().process_batch(context)
+
+
+def _identifier(table: sqlalchemy.Table) -> sql.Composable:
+    """``table``'s name, schema-qualified when it has a schema, quoted for psycopg."""
+    return sql.Identifier(table.schema, table.name) if table.schema else sql.Identifier(table.name)
+
+
+class _PhaseTimer(dict):
+    """Seconds per phase of one file's load, for the DEBUG log."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._last = time.perf_counter()
+
+    def lap(self, phase: str) -> None:
+        now = time.perf_counter()
+        self[phase] = now - self._last
+        self._last = now
+
+    def __str__(self) -> str:
+        return " ".join(f"{phase}={seconds:.3f}" for phase, seconds in self.items())
 
 
 def _delete_local_file(url: str) -> None:
