@@ -50,12 +50,19 @@ def _datetime(value: str) -> str:
     return moment.astimezone(dt.UTC).isoformat()
 
 
+def _money_json(value: str) -> msgspec.Raw:
+    """The JSON number msgspec writes for ``_money(value)``, made once per distinct text:
+    a Raw is copied as it is, where a Decimal is turned into text again on every row."""
+    return msgspec.Raw(str(_money(value)).encode())
+
+
 CONVERTERS: dict[str, t.Callable[[str], t.Any]] = {
     MONEY: _money,
     INT: int,
     DATE: _date,
     DATETIME: _datetime,
 }
+STRUCT_CONVERTERS = {**CONVERTERS, MONEY: _money_json}  # Structs are only ever encoded
 
 
 class _Memo(dict):
@@ -110,14 +117,15 @@ def read_rows(
         known = [i for i, name in enumerate(header) if i not in unknown and name not in constants]
         names = [header[i] for i in known]
         known_cells = _cells(known) if unknown or len(known) < len(header) else None
-        unreadable: list[str] = []  # once it holds a value, rows are checked for one
-        memos = {type_: _Memo(convert, unreadable) for type_, convert in CONVERTERS.items()}
-        typed = [
-            (j, memos[kind.columns[n]]) for j, n in enumerate(names) if kind.columns[n] in memos
-        ]
         # A header naming a column twice keeps the last, as a dict does.
         structs = as_structs and len(set(names)) == len(names)
         make = (_struct_maker if structs else _dict_maker)(names, constants)
+        converters = STRUCT_CONVERTERS if structs else CONVERTERS
+        unreadable: list[str] = []  # once it holds a value, rows are checked for one
+        memos = {type_: _Memo(convert, unreadable) for type_, convert in converters.items()}
+        typed = [
+            (j, memos[kind.columns[n]]) for j, n in enumerate(names) if kind.columns[n] in memos
+        ]
         # Columns whose unreadable values were logged (once a run), as a set of plain names.
         warned = {name for name in names if f"unreadable:{name}" in reported}
         for row in records:
