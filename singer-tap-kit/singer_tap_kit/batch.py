@@ -80,6 +80,17 @@ class BackgroundGzip:
             self._error = error
 
 
+class PlainChunks:
+    """``BackgroundGzip``'s interface for files without compression: chunks written as
+    they come, on the caller's thread."""
+
+    def __init__(self, raw: t.Any) -> None:
+        self.write = raw.write
+
+    def finish(self, *, abandon: bool = False) -> None:
+        """Nothing is held back."""
+
+
 class BatchFiles:
     def __init__(
         self,
@@ -96,14 +107,17 @@ class BatchFiles:
         self.rows = 0
         self._batch_size: int = config.batch_size
         self._context: t.Any = None
-        self._gzip: BackgroundGzip | None = None
+        self._gzip: BackgroundGzip | PlainChunks | None = None
+        # Files as the BATCH messages declare them: the SDK's own writer gzips whatever
+        # the setting says, so its targets misread files declared uncompressed.
+        self._compressed = config.encoding.compression == "gzip"
         self._name = ""
         self._pending = bytearray()
 
     @staticmethod
     def supports(config: t.Any) -> bool:
         encoding = config.encoding
-        return encoding.format == "jsonl" and encoding.compression in (None, "gzip")
+        return encoding.format == "jsonl" and encoding.compression in (None, "none", "gzip")
 
     def add(self, record: dict[str, t.Any] | bytes) -> None:
         """Add a row: a record, or a JSON object line already in its final form (bytes)."""
@@ -150,6 +164,8 @@ class BatchFiles:
     def _open(self) -> None:
         self.number += 1
         prefix = self.config.storage.prefix or ""
-        self._name = f"{prefix}{self.sync_id}-{self.number}.json.gz"
+        suffix = ".json.gz" if self._compressed else ".json"
+        self._name = f"{prefix}{self.sync_id}-{self.number}{suffix}"
         self._context = self.config.storage.open(self._name, "wb")
-        self._gzip = BackgroundGzip(self._context.__enter__())
+        raw = self._context.__enter__()
+        self._gzip = BackgroundGzip(raw) if self._compressed else PlainChunks(raw)

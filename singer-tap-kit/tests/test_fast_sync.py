@@ -181,3 +181,22 @@ def test_a_raw_stdout_gets_a_buffer_that_writes_every_byte(monkeypatch):
     assert raw.data == b""  # buffered, not a system call a line
     out.flush()
     assert bytes(raw.data) == b'{"type":"RECORD"}\n' * 5
+
+
+@pytest.mark.parametrize("compression", ["none", None])
+def test_batch_files_declared_uncompressed_are_plain_json_lines(tmp_path, compression):
+    encoding = {"format": "jsonl"} | ({"compression": compression} if compression else {})
+    config = {
+        **CONFIG,
+        "batch_config": {"encoding": encoding, "storage": {"root": tmp_path.as_uri()}},
+    }
+    messages = run(tmp_path, config)
+    batches = [m for m in messages if m["type"] == "BATCH"]
+    assert batches
+    assert all(m["encoding"].get("compression") in (None, "none") for m in batches)
+    rows = []
+    for message in batches:
+        path = Path(urlparse(message["manifest"][0]).path)
+        assert path.suffix == ".json"
+        rows += [json.loads(line) for line in path.read_bytes().splitlines()]
+    assert rows == records(run(tmp_path, CONFIG))
