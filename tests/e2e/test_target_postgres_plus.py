@@ -231,8 +231,22 @@ def _rows_as_text(conn, schema: str, table: str) -> list[tuple]:
     return conn.execute(f'select {names} from "{schema}"."{table}" order by 1, 2, 3').fetchall()
 
 
+# The loader's CLI proving which properties a file lacks whatever the schema's width,
+# from a sample of one row (the rest found by the pass over the file): a property no
+# row has is then a NULL constant in the MERGE, not a look-up per row.
+PROVING_ABSENT_KEYS = (
+    str(CLI.parent / "python"),
+    "-c",
+    "from target_postgres_plus import copy_batch, target;"
+    " copy_batch.SAMPLE_ROWS = 1; copy_batch.MIN_ABSENT = 1; target.TargetPostgresPlus.cli()",
+)
+
+
 @pytest.mark.parametrize("keys", [["id"], []], ids=["upsert", "append-only"])
-def test_batch_file_lands_the_rows_record_messages_land(tmp_path, pg_schema, keys):
+@pytest.mark.parametrize(
+    "command", [(str(CLI),), PROVING_ABSENT_KEYS], ids=["cli", "absent-keys-proved"]
+)
+def test_batch_file_lands_the_rows_record_messages_land(tmp_path, pg_schema, keys, command):
     batch_file = write_batch_file(tmp_path, RICH_ROWS)
     messages = [
         *(
@@ -244,8 +258,10 @@ def test_batch_file_lands_the_rows_record_messages_land(tmp_path, pg_schema, key
     ]
     # As the project configures the loader (meltano.yml).
     config = target_config(pg_schema, use_copy=True, validate_records=False, batch_size_rows=50000)
-    log = run_target(tmp_path, config, messages)
-    assert COPY_LOG in log and FALLBACK_LOG not in log
+    log = run_target(
+        tmp_path, config, messages, command=command, env={"TARGET_POSTGRES_LOGLEVEL": "DEBUG"}
+    )
+    assert COPY_LOG in log and FALLBACK_LOG not in log and "keys=" in log
 
     import psycopg
 
@@ -289,8 +305,12 @@ WITHOUT_MERGE = (
 
 @pytest.mark.parametrize(
     ("command", "phase"),
-    [((str(CLI),), "merge="), (WITHOUT_MERGE, "fill_staging=")],
-    ids=["merge", "staging-without-merge"],
+    [
+        ((str(CLI),), "merge="),
+        (PROVING_ABSENT_KEYS, "merge="),
+        (WITHOUT_MERGE, "fill_staging="),
+    ],
+    ids=["merge", "merge-absent-keys-proved", "staging-without-merge"],
 )
 def test_batch_file_into_a_loaded_table_lands_the_rows_record_messages_land(
     tmp_path, pg_schema, command, phase
@@ -358,6 +378,94 @@ def test_batch_file_into_a_loaded_table_lands_the_rows_record_messages_land(
     assert by_id["3"][1:] == (None,) * 12  # updated to absent, not left as it was
     assert by_id["5"][1] == "new, its last version" and by_id["5"][3] == "2.5"
     assert notes == [(1, "1"), (2, "2"), (3, "3"), (4, "4"), (5, "added later")]
+
+
+EDGE_NUMBERS = """
+0 -0 0.0 -0.0 -0e0 1 -1 1.0 12.50 1.000 0.1 0.2 0.3 4.35 2.675 1e0 1E0 -1.5e-3 1e-7 1E-7
+1.5E+3 1e-05 0.0001 0.00001 5e-324 2.5e-310 2.2250738585072014e-308 9007199254740991
+9007199254740992 9007199254740993 -9007199254740993 1e15 999999999999999.9
+9999999999999998 9999999999999999 1e16 10000000000000001 10000000000000002 -1e16 1.5e16
+1e17 1e20 1e22 1e23 -1e23 32817981742500730 -3.281798174250073e+16 709361206012840000
+1e300 1.7976931348623157e308 -1.7976931348623157e308 123456789012345678901234567890.125
+3.141592653589793238462643383279 0.1000000000000000055511151231257827
+"""
+
+
+def _numbers() -> list[str]:
+    """JSON numbers as a tap may write them: integers, negative zero, exponents, more
+    digits than a float holds, and from 2^53 up the floats whose shortest decimal is an
+    end of their rounding interval (PostgreSQL prints a longer one); then random ones."""
+    import random
+    import struct
+
+    numbers = EDGE_NUMBERS.split()
+    rng = random.Random(20260102)
+    while len(numbers) < 3000:
+        kind = len(numbers) % 6
+        if kind == 0:  # any finite float
+            number = struct.unpack("<d", rng.getrandbits(64).to_bytes(8, "little"))[0]
+            if number != number or abs(number) == float("inf"):
+                continue
+            numbers.append(repr(number))
+        elif kind == 1:  # amounts in cents
+            numbers.append(f"{rng.randrange(-(10**12), 10**12) / 100:.2f}")
+        elif kind == 2:  # more digits than a float holds
+            whole, fraction = rng.randrange(10 ** rng.randrange(1, 25)), rng.randrange(10**30)
+            numbers.append(f"{rng.choice(['', '-'])}{whole}.{fraction}")
+        elif kind == 3:  # exponents
+            # (within a float's range: past it the COPY path hands the file to the SDK)
+            exponent = f"{rng.choice('eE')}{rng.choice(['', '+', '-'])}{rng.randrange(290)}"
+            numbers.append(f"{rng.randrange(1, 10 ** rng.randrange(1, 18))}{exponent}")
+        elif kind == 4:  # large integers, many of them ends of a rounding interval
+            numbers.append(
+                str(rng.randrange(10 ** rng.randrange(1, 17)) * 10 ** rng.randrange(1, 25))
+            )
+        else:  # integral floats from 2^53 up
+            numbers.append(repr(float(rng.randrange(2**53, 2**70))))
+    return numbers
+
+
+def test_batch_numbers_land_as_record_messages_land_them(tmp_path, pg_schema):
+    """0.8.1 hands a number column's values to psycopg as Python floats, written as their
+    repr; the COPY path's SQL reproduces that numeric (value and scale) for each number."""
+    numbers = _numbers()
+    rows = [{"id": i, "amount": number(text)} for i, text in enumerate(numbers)]
+    properties = {"id": {"type": "integer"}, "amount": {"type": ["number", "null"]}}
+    schema = {"type": "object", "properties": properties}
+    batch_file = write_batch_file(tmp_path, rows)
+    messages = [
+        *(
+            {"type": "SCHEMA", "stream": stream, "schema": schema, "key_properties": ["id"]}
+            for stream in ("via_records", "via_batch")
+        ),
+        *({**record(row), "stream": "via_records"} for row in rows),
+        batch("via_batch", batch_file),
+    ]
+    config = target_config(pg_schema, use_copy=True, validate_records=False, batch_size_rows=50000)
+    log = run_target(tmp_path, config, messages)
+    assert COPY_LOG in log and FALLBACK_LOG not in log
+
+    import psycopg
+
+    with psycopg.connect(PG_DSN) as conn:
+        landed = {
+            stream: conn.execute(
+                f'select id, amount::text from "{pg_schema}".{stream} order by id'
+            ).fetchall()
+            for stream in ("via_records", "via_batch")
+        }
+    assert len(landed["via_batch"]) == len(numbers)
+    differing = [
+        (numbers[batch_row[0]], batch_row[1], record_row[1])
+        for batch_row, record_row in zip(landed["via_batch"], landed["via_records"], strict=True)
+        if batch_row != record_row
+    ]
+    assert not differing, differing[:10]
+    by_text = dict(zip(numbers, (text for _id, text in landed["via_batch"]), strict=True))
+    assert by_text["12.50"] == "12.5" and by_text["-0"] == "0.0" and by_text["1e15"].endswith(".0")
+    # An end of the rounding interval, shorter than PostgreSQL's own digits of the float.
+    assert by_text["1e23"] == "100000000000000000000000"
+    assert by_text["32817981742500730"] == "32817981742500730"
 
 
 def test_batch_rerun_upserts_without_duplicates(tmp_path, pg_schema):

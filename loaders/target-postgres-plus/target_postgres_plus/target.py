@@ -14,7 +14,9 @@
    lands them: same columns and types, JSON null vs SQL NULL as above, the last row of a
    key within a file wins. JIT compilation is off for the file's transaction (its
    estimates over the raw table, which has no statistics, made it compile every
-   statement); at DEBUG, each file's seconds per phase are logged. What it does not know
+   statement); each row's values are read once, and a property that no row of the file
+   has (proved by one pass over it when a sample lacks many) is a NULL constant, not a
+   look-up per row; at DEBUG, each file's seconds per phase are logged. What it does not know
    (another format or compression, flattening or stream maps, a column type such as bytea
    or an untyped property, a text column for booleans or numbers) takes the SDK's path,
    logged once at INFO; so does a file PostgreSQL refuses (e.g. ``\\u0000`` in a string,
@@ -178,16 +180,24 @@ class PostgresPlusSink(PostgresSink):
                     connection=connection,
                 )
                 columns = copy_batch.table_columns(cursor, sql.Identifier(staging.name))
+            properties = self.schema["properties"]
             planned = copy_batch.plan_columns(
-                self.schema["properties"], columns, sink_types, metadata, connection.dialect
+                properties, columns, sink_types, metadata, connection.dialect, keys=keys
             )
-            if missing := set(keys) - set(planned):
+            if missing := set(keys) - set(planned.expressions):
                 raise copy_batch.UnsupportedError(f"key properties {missing} not in the schema")
             raw_table = copy_batch.create_raw_table(cursor)
             timer.lap("prepare")
             with file_storage.open(tail, mode="rb") as file:
                 rows = copy_batch.copy_lines(cursor, raw_table, file, encoding.compression)
             timer.lap("copy")
+            # A property no row of the file has is a NULL constant, not a look-up per row.
+            present = copy_batch.present_keys(cursor, raw_table, planned.row.keys)
+            if present is not None:
+                planned = copy_batch.plan_columns(
+                    properties, columns, sink_types, metadata, connection.dialect, present, keys
+                )
+            timer.lap("keys")
             if not keys:
                 copy_batch.insert_rows(cursor, raw_table, target, planned)
                 timer.lap("insert")
