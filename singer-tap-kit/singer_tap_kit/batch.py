@@ -107,7 +107,7 @@ class BatchFiles:
         self.rows = 0
         self._batch_size: int = config.batch_size
         self._context: t.Any = None
-        self._gzip: BackgroundGzip | PlainChunks | None = None
+        self._writer: BackgroundGzip | PlainChunks | None = None
         # Files as the BATCH messages declare them: the SDK's own writer gzips whatever
         # the setting says, so its targets misread files declared uncompressed.
         self._compressed = config.encoding.compression == "gzip"
@@ -121,7 +121,7 @@ class BatchFiles:
 
     def add(self, record: dict[str, t.Any] | bytes) -> None:
         """Add a row: a record, or a JSON object line already in its final form (bytes)."""
-        if self._gzip is None:
+        if self._writer is None:
             self._open()
         pending = self._pending
         if record.__class__ is bytes:
@@ -131,7 +131,7 @@ class BatchFiles:
             pending += b"\n"
         if len(pending) >= CHUNK_BYTES:
             # The writer thread owns the chunk from here: start a fresh buffer.
-            self._gzip.write(pending)  # type: ignore[union-attr]
+            self._writer.write(pending)  # type: ignore[union-attr]
             self._pending = bytearray()
         self.rows += 1
         if self.rows >= self._batch_size:
@@ -139,23 +139,23 @@ class BatchFiles:
 
     def cut(self) -> None:
         """Finish the open file (if it holds rows) and announce it."""
-        if self._gzip is None:
+        if self._writer is None:
             return
-        self._gzip.write(self._pending)
+        self._writer.write(self._pending)
         self._pending = bytearray()
-        self._gzip.finish()  # every row is in the file before it is closed and announced
+        self._writer.finish()  # every row is in the file before it is closed and announced
         self._context.__exit__(None, None, None)
-        self._gzip = self._context = None
+        self._writer = self._context = None
         self.rows = 0
         self.announce([self.config.storage.get_url(self._name)])
 
     def discard(self) -> None:
         """Close a file left open by an error (it is never announced)."""
-        if self._gzip is None:
+        if self._writer is None:
             return
-        self._gzip.finish(abandon=True)
+        self._writer.finish(abandon=True)
         self._pending = bytearray()
-        context, self._gzip, self._context = self._context, None, None
+        context, self._writer, self._context = self._context, None, None
         self.rows = 0
         # The error that brought us here is the one to report, not a failing close.
         with contextlib.suppress(Exception):
@@ -168,4 +168,4 @@ class BatchFiles:
         self._name = f"{prefix}{self.sync_id}-{self.number}{suffix}"
         self._context = self.config.storage.open(self._name, "wb")
         raw = self._context.__enter__()
-        self._gzip = BackgroundGzip(raw) if self._compressed else PlainChunks(raw)
+        self._writer = BackgroundGzip(raw) if self._compressed else PlainChunks(raw)

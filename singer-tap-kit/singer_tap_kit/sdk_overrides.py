@@ -149,9 +149,10 @@ class FastSync(FastRecordMessages, WindowBookmarks):
         into the BATCH file as it is: as ``takes_structs``, in BATCH mode only."""
         return getattr(self, "_open_batch", None) is not None and self.takes_structs
 
-    def typed_rows(self, context: dict | None) -> t.Iterator[dict]:
-        """Every row of every partition as ``_sync_records`` would see it, with the state
-        finalised per partition as the SDK does."""
+    def typed_rows(self, context: dict | None) -> t.Iterator[t.Any]:
+        """Every row of every partition as ``_sync_records`` would see it (a row that is not
+        a plain dict as ``get_records`` made it), with the state finalised per partition as
+        the SDK does."""
         contexts = [context] if context is not None else self.partitions
         for element in contexts or [{}]:
             current = element or None

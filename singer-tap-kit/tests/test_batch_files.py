@@ -225,8 +225,8 @@ def test_a_slow_storage_makes_the_encoder_wait(small_chunks):
     # One chunk in the writer's hands, QUEUED_CHUNKS waiting, one being put and one
     # being filled: the producer is blocked long before the 1000 rows.
     assert producer.is_alive()
-    assert files._gzip is not None
-    assert files._gzip.chunks.qsize() <= batch_module.QUEUED_CHUNKS
+    assert files._writer is not None
+    assert files._writer.chunks.qsize() <= batch_module.QUEUED_CHUNKS
     longest_row = 100
     chunks_held = batch_module.QUEUED_CHUNKS + 3
     assert added_bytes <= chunks_held * (batch_module.CHUNK_BYTES + longest_row)

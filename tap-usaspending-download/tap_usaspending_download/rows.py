@@ -16,11 +16,11 @@ import msgspec
 
 from singer_tap_kit.errors import CorruptFileError
 from singer_tap_kit.readers import csv_records, zip_csv_members
+from singer_tap_kit.streams import EXTRA_PROPERTY
 from tap_usaspending_download.columns import DATE, DATETIME, INT, MONEY, FileKind
 
 logger = logging.getLogger("tap-usaspending-download.rows")
 UNREADABLE = object()  # what a column's converter makes of text that is not of its type
-EXTRA = "_extra"
 MEMO_SIZE = 16_384  # values remembered per type and file (a bound, so memory stays flat)
 
 
@@ -116,7 +116,7 @@ def read_rows(
             )
         known = [i for i, name in enumerate(header) if i not in unknown and name not in constants]
         names = [header[i] for i in known]
-        known_cells = _cells(known) if unknown or len(known) < len(header) else None
+        known_cells = _cells(known) if len(known) < len(header) else None
         # A header naming a column twice keeps the last, as a dict does.
         structs = as_structs and len(set(names)) == len(names)
         make = (_struct_maker if structs else _dict_maker)(names, constants)
@@ -174,7 +174,7 @@ def _dict_maker(
     def make(values: list[t.Any], extra: dict | None) -> dict[str, t.Any]:
         record = dict(zip(names, values, strict=True))
         if extra:
-            record[EXTRA] = extra
+            record[EXTRA_PROPERTY] = extra
         record.update(constants)
         return record
 
@@ -191,7 +191,7 @@ def _struct_maker(
     row_type = msgspec.defstruct(
         "Row",
         [(field, t.Any) for field in fields],
-        rename=dict(zip(fields, [*names, EXTRA, *constants], strict=True)),
+        rename=dict(zip(fields, [*names, EXTRA_PROPERTY, *constants], strict=True)),
     )
     fixed = tuple(constants.values())
 
