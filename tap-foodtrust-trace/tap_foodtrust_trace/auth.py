@@ -14,13 +14,13 @@ import typing as t
 
 from singer_sdk.authenticators import OAuthAuthenticator
 
-from singer_tap_kit.http import HttpClient, json_object
+from singer_bulk_export_kit.http import HttpClient, json_object
 from tap_foodtrust_trace.errors import AuthenticationError
 
 if t.TYPE_CHECKING:
     import requests
 
-    from singer_tap_kit.http import RetryPolicy
+    from singer_bulk_export_kit.http import RetryPolicy
 
 IAM_SERVICE = "IBM Cloud IAM"
 RENEW_MARGIN_SECONDS = 120  # renew a little before the token would expire

@@ -11,8 +11,8 @@ from urllib.parse import parse_qs, urlsplit
 from singer_sdk.exceptions import RetriableAPIError
 from singer_sdk.streams import RESTStream
 
-from singer_tap_kit.errors import ServiceUnavailableError
-from singer_tap_kit.http import RetryingRESTStream, is_retryable_status
+from singer_bulk_export_kit.errors import ServiceUnavailableError
+from singer_bulk_export_kit.http import RetryingRESTStream, is_retryable_status
 from tap_foodtrust_trace.auth import TokenExchangeAuthenticator
 from tap_foodtrust_trace.errors import AuthenticationError, TraceRequestError, UnknownProductError
 

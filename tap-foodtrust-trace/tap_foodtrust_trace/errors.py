@@ -1,7 +1,7 @@
 """Errors shown to the user as one clear line (no traceback), on the kit's kinds: the
 kit's tap base catches every ``TapError`` and counts ``PartitionError``s per product id."""
 
-from singer_tap_kit.errors import AuthError, PartitionError
+from singer_bulk_export_kit.errors import AuthError, PartitionError
 
 
 class AuthenticationError(AuthError):

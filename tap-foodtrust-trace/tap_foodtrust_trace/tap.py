@@ -8,8 +8,8 @@ from singer_sdk import typing as th
 from singer_sdk.authenticators import BearerTokenAuthenticator
 from singer_sdk.exceptions import ConfigValidationError
 
-from singer_tap_kit.http import MAX_RETRY_WAIT_SETTING
-from singer_tap_kit.tap import KitTap
+from singer_bulk_export_kit.http import MAX_RETRY_WAIT_SETTING
+from singer_bulk_export_kit.tap import KitTap
 from tap_foodtrust_trace.auth import TokenExchangeAuthenticator
 from tap_foodtrust_trace.product_ids import EXAMPLES, invalid_product_ids
 from tap_foodtrust_trace.streams import STREAM_TYPES

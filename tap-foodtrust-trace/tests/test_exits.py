@@ -15,7 +15,7 @@ from tap_foodtrust_trace.tap import TapFoodTrustTrace
 
 from sandbox.core import Request, Response, route
 from sandbox.foodtrust import GENERATED_PRODUCT_IDS, SANDBOX_STATIC_TOKEN, FoodTrustApp
-from singer_tap_kit.errors import ServiceUnavailableError
+from singer_bulk_export_kit.errors import ServiceUnavailableError
 from tests.singer_run import executable, run_tap
 
 TAP = "tap-foodtrust-trace"

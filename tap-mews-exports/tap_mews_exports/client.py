@@ -6,14 +6,14 @@ from __future__ import annotations
 
 import typing as t
 
-from singer_tap_kit.errors import TapError
-from singer_tap_kit.http import error_message
+from singer_bulk_export_kit.errors import TapError
+from singer_bulk_export_kit.http import error_message
 from tap_mews_exports.errors import MewsAuthError, MewsRequestError
 
 if t.TYPE_CHECKING:
     import requests
 
-    from singer_tap_kit.http import HttpClient
+    from singer_bulk_export_kit.http import HttpClient
 
 
 class MewsClient:

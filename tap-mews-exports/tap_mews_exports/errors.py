@@ -1,6 +1,6 @@
 """Errors shown to the user as one clear line (no traceback), on the kit's error kinds."""
 
-from singer_tap_kit.errors import AuthError, TapError
+from singer_bulk_export_kit.errors import AuthError, TapError
 
 
 class MewsAuthError(AuthError):

@@ -15,13 +15,13 @@ import datetime as dt
 import time
 import typing as t
 
-from singer_tap_kit.errors import JobFailedError
-from singer_tap_kit.jobs import Job, JobApi, JobBusyError, JobRefusedError, JobStatus
-from singer_tap_kit.windows import parse_instant, split_dates, split_time
+from singer_bulk_export_kit.errors import JobFailedError
+from singer_bulk_export_kit.jobs import Job, JobApi, JobBusyError, JobRefusedError, JobStatus
+from singer_bulk_export_kit.windows import parse_instant, split_dates, split_time
 from tap_mews_exports.errors import MewsRequestError
 
 if t.TYPE_CHECKING:
-    from singer_tap_kit.jobs import JobOrchestrator
+    from singer_bulk_export_kit.jobs import JobOrchestrator
     from tap_mews_exports.client import MewsClient
 
 STATUSES = {

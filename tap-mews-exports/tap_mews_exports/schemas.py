@@ -11,7 +11,7 @@ import typing as t
 
 from singer_sdk import typing as th
 
-from singer_tap_kit.streams import extra_property
+from singer_bulk_export_kit.streams import extra_property
 
 KINDS: dict[str, t.Any] = {
     "string": th.StringType,

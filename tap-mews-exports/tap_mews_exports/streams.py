@@ -10,10 +10,10 @@ from pathlib import Path
 
 from singer_sdk import Stream
 
-from singer_tap_kit.downloads import Download, download
-from singer_tap_kit.errors import CorruptFileError, JobFailedError
-from singer_tap_kit.readers import DeclaredObjectLines, jsonl_rows, last_json_line_problem
-from singer_tap_kit.streams import PENDING_JOBS, ExtraFields, JobStream, unfinished_jobs
+from singer_bulk_export_kit.downloads import Download, download
+from singer_bulk_export_kit.errors import CorruptFileError, JobFailedError
+from singer_bulk_export_kit.readers import DeclaredObjectLines, jsonl_rows, last_json_line_problem
+from singer_bulk_export_kit.streams import PENDING_JOBS, ExtraFields, JobStream, unfinished_jobs
 from tap_mews_exports.entity_types import STREAM_OF_ENTITY
 from tap_mews_exports.jobs import LEDGER, export_files
 from tap_mews_exports.schemas import schema_for
@@ -21,7 +21,7 @@ from tap_mews_exports.schemas import schema_for
 if t.TYPE_CHECKING:
     from singer_sdk.helpers.types import Context
 
-    from singer_tap_kit.jobs import Job, JobOrchestrator
+    from singer_bulk_export_kit.jobs import Job, JobOrchestrator
 
 FILE_READINGS = 4  # a file broken mid-way is read again (from fresh URLs) this often
 OLD_STATE_KEYS = ("pending_exports", "pending_export")  # before the kit: still read

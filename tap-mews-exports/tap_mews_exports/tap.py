@@ -10,10 +10,10 @@ from importlib import metadata
 from singer_sdk import typing as th
 from singer_sdk.exceptions import ConfigValidationError
 
-from singer_tap_kit.http import MAX_RETRY_WAIT_SETTING, HttpClient
-from singer_tap_kit.jobs import JobOrchestrator
-from singer_tap_kit.limits import Budget, SlidingWindowLimiter
-from singer_tap_kit.tap import KitTap, described_settings
+from singer_bulk_export_kit.http import MAX_RETRY_WAIT_SETTING, HttpClient
+from singer_bulk_export_kit.jobs import JobOrchestrator
+from singer_bulk_export_kit.limits import Budget, SlidingWindowLimiter
+from singer_bulk_export_kit.tap import KitTap, described_settings
 from tap_mews_exports.client import MewsClient
 from tap_mews_exports.entity_types import DEFAULT_ENTITY_TYPES, STREAM_OF_ENTITY
 from tap_mews_exports.jobs import ExportApi, plan_windows

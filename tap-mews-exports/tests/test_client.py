@@ -12,9 +12,9 @@ from tap_mews_exports.entity_types import DEFAULT_ENTITY_TYPES
 from tap_mews_exports.tap import TapMewsExports
 
 from sandbox.mews import ACCESS_TOKEN, CHAIN_ID, CLIENT_TOKEN, ENTERPRISE_ID, MewsApp
-from singer_tap_kit.http import HttpClient, RetryPolicy
-from singer_tap_kit.limits import Budget, SlidingWindowLimiter
-from singer_tap_kit.tap import hide_queries
+from singer_bulk_export_kit.http import HttpClient, RetryPolicy
+from singer_bulk_export_kit.limits import Budget, SlidingWindowLimiter
+from singer_bulk_export_kit.tap import hide_queries
 from tests.singer_run import run_tap
 
 TAP = "tap-mews-exports"

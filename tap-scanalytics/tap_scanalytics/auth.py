@@ -16,8 +16,8 @@ from pathlib import Path
 
 from singer_sdk.authenticators import OAuthAuthenticator
 
-from singer_tap_kit.http import HttpClient, json_object
-from singer_tap_kit.journal import atomic_write_text
+from singer_bulk_export_kit.http import HttpClient, json_object
+from singer_bulk_export_kit.journal import atomic_write_text
 from tap_scanalytics.errors import AuthError
 
 if t.TYPE_CHECKING:

@@ -9,7 +9,7 @@ from http import HTTPStatus
 from singer_sdk.exceptions import RetriableAPIError
 from singer_sdk.streams import RESTStream
 
-from singer_tap_kit.http import RetryingRESTStream, is_retryable_status
+from singer_bulk_export_kit.http import RetryingRESTStream, is_retryable_status
 from tap_scanalytics.errors import AuthError, ScanalyticsError, UnknownArrayError
 
 if t.TYPE_CHECKING:

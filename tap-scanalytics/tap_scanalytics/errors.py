@@ -1,6 +1,6 @@
 """Errors shown to the user as one clear line (no traceback), on the kit's kinds."""
 
-from singer_tap_kit import errors as kit
+from singer_bulk_export_kit import errors as kit
 
 
 class ScanalyticsError(kit.TapError):

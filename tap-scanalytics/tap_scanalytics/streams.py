@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from singer_sdk import typing as th
 
-from singer_tap_kit.streams import ExtraFields, extra_property
+from singer_bulk_export_kit.streams import ExtraFields, extra_property
 from tap_scanalytics.buckets import to_utc, window_days, windows
 from tap_scanalytics.client import ScanalyticsStream
 from tap_scanalytics.errors import ScanalyticsError, UnknownArrayError

@@ -10,9 +10,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from singer_sdk import typing as th
 from singer_sdk.exceptions import ConfigValidationError
 
-from singer_tap_kit.http import MAX_RETRY_WAIT_SETTING, HttpClient
-from singer_tap_kit.limits import Budget, SlidingWindowLimiter
-from singer_tap_kit.tap import KitTap, described_settings
+from singer_bulk_export_kit.http import MAX_RETRY_WAIT_SETTING, HttpClient
+from singer_bulk_export_kit.limits import Budget, SlidingWindowLimiter
+from singer_bulk_export_kit.tap import KitTap, described_settings
 from tap_scanalytics.auth import ScanalyticsAuthenticator, TokenCache
 from tap_scanalytics.buckets import bucket_problem
 from tap_scanalytics.streams import STREAM_TYPES

@@ -9,7 +9,7 @@ import socket
 import pytest
 from tap_scanalytics.tap import TapScanalytics
 
-from singer_tap_kit.errors import ServiceUnavailableError
+from singer_bulk_export_kit.errors import ServiceUnavailableError
 from tests.singer_run import run_tap
 
 

@@ -13,8 +13,8 @@ import requests
 from tap_scanalytics.tap import TapScanalytics
 
 from sandbox.scanalytics import ScanalyticsApp
-from singer_tap_kit.limits import Budget, SlidingWindowLimiter
-from singer_tap_kit.retry_after import retry_after_seconds as retry_after
+from singer_bulk_export_kit.limits import Budget, SlidingWindowLimiter
+from singer_bulk_export_kit.retry_after import retry_after_seconds as retry_after
 
 ONE_DAY = {"start_date": "2024-11-01T05:00:00Z", "end_date": "2024-11-02T05:00:00Z"}
 

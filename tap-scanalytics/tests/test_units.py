@@ -13,7 +13,7 @@ from tap_scanalytics import auth
 from tap_scanalytics.auth import ScanalyticsAuthenticator, TokenCache
 from tap_scanalytics.buckets import bucket_problem, to_utc, window_days, windows
 
-from singer_tap_kit.http import HttpClient, RetryPolicy
+from singer_bulk_export_kit.http import HttpClient, RetryPolicy
 
 CHICAGO = ZoneInfo("America/Chicago")
 

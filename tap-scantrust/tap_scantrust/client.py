@@ -11,7 +11,7 @@ import requests
 from singer_sdk.exceptions import RetriableAPIError
 from singer_sdk.streams import RESTStream
 
-from singer_tap_kit.http import (
+from singer_bulk_export_kit.http import (
     HttpClient,
     RetryingRESTStream,
     error_message,

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import typing as t
 
-from singer_tap_kit.errors import CorruptFileError
-from singer_tap_kit.readers import csv_records, zip_csv_members
+from singer_bulk_export_kit.errors import CorruptFileError
+from singer_bulk_export_kit.readers import csv_records, zip_csv_members
 from tap_scantrust.schemas import codes_schema
 
 if t.TYPE_CHECKING:

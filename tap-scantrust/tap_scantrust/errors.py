@@ -1,6 +1,6 @@
 """Scantrust's errors, each one of the kit's kinds so the tap base shows one clear line."""
 
-from singer_tap_kit.errors import AuthError, PartitionError
+from singer_bulk_export_kit.errors import AuthError, PartitionError
 
 
 class PermissionDeniedError(AuthError):

@@ -13,9 +13,9 @@ import datetime as dt
 import logging
 import typing as t
 
-from singer_tap_kit.jobs import Job, JobApi, JobOrchestrator, JobRefusedError, JobStatus
-from singer_tap_kit.streams import PENDING_JOBS
-from singer_tap_kit.windows import TimeWindow, iso_utc, parse_instant, split_time
+from singer_bulk_export_kit.jobs import Job, JobApi, JobOrchestrator, JobRefusedError, JobStatus
+from singer_bulk_export_kit.streams import PENDING_JOBS
+from singer_bulk_export_kit.windows import TimeWindow, iso_utc, parse_instant, split_time
 from tap_scantrust.errors import CampaignError
 
 if t.TYPE_CHECKING:

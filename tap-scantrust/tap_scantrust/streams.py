@@ -12,9 +12,9 @@ from urllib.parse import urlsplit
 from singer_sdk.pagination import OffsetPaginator
 from singer_sdk.streams.rest import HTTPRequest, PageContext
 
-from singer_tap_kit.downloads import Download, download
-from singer_tap_kit.streams import PENDING_JOBS, JobStream
-from singer_tap_kit.windows import iso_utc, split_time
+from singer_bulk_export_kit.downloads import Download, download
+from singer_bulk_export_kit.streams import PENDING_JOBS, JobStream
+from singer_bulk_export_kit.windows import iso_utc, split_time
 from tap_scantrust import schemas
 from tap_scantrust.client import ScantrustApi, ScantrustStream, auth_headers
 from tap_scantrust.code_rows import read_codes
@@ -25,7 +25,7 @@ if t.TYPE_CHECKING:
     import requests
     from singer_sdk.helpers.types import Context
 
-    from singer_tap_kit.jobs import Job
+    from singer_bulk_export_kit.jobs import Job
 
 
 class _PerCampaign:

@@ -5,8 +5,8 @@ from __future__ import annotations
 from singer_sdk import typing as th
 from singer_sdk.exceptions import ConfigValidationError
 
-from singer_tap_kit.http import MAX_RETRY_WAIT_SETTING
-from singer_tap_kit.tap import KitTap, described_settings
+from singer_bulk_export_kit.http import MAX_RETRY_WAIT_SETTING
+from singer_bulk_export_kit.tap import KitTap, described_settings
 from tap_scantrust.streams import STREAM_TYPES
 
 # Each setting's title and description (--about, the README's settings table).

@@ -17,7 +17,7 @@ from collections import Counter
 import pytest
 
 from sandbox.scantrust import ScantrustApp
-from singer_tap_kit.journal import JobJournal
+from singer_bulk_export_kit.journal import JobJournal
 from tests.singer_run import executable, run_tap
 
 TAP = "tap-scantrust"

@@ -8,8 +8,8 @@ import pytest
 from tap_scantrust.jobs import CodeSearchApi
 
 from sandbox.scantrust import Document, ScantrustApp
-from singer_tap_kit.errors import UnknownJobStatusError
-from singer_tap_kit.jobs import Job, JobStatus
+from singer_bulk_export_kit.errors import UnknownJobStatusError
+from singer_bulk_export_kit.jobs import Job, JobStatus
 
 
 class Answers:

@@ -24,7 +24,7 @@ from tap_scantrust.code_rows import read_codes
 from tap_scantrust.tap import TapScantrust
 
 from sandbox.scantrust import FIXED_COLUMNS
-from singer_tap_kit import downloads
+from singer_bulk_export_kit import downloads
 
 SCM = ("farm_name", "plant", "case_number")
 SMALL, LARGE = 25_000, 150_000

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 import typing as t
 
-from singer_tap_kit.http import HttpClient, RetryPolicy, error_message
+from singer_bulk_export_kit.http import HttpClient, RetryPolicy, error_message
 from tap_usaspending_download.errors import USAspendingError
 
 if t.TYPE_CHECKING:

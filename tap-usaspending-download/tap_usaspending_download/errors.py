@@ -1,6 +1,6 @@
 """Errors shown to the user as one clear line (no traceback), on the kit's kinds."""
 
-from singer_tap_kit.errors import TapError
+from singer_bulk_export_kit.errors import TapError
 
 
 class USAspendingError(TapError):

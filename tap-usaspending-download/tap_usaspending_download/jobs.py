@@ -11,10 +11,10 @@ import typing as t
 from collections import Counter
 from pathlib import Path
 
-from singer_tap_kit.downloads import Download, download
-from singer_tap_kit.jobs import Job, JobApi, JobOrchestrator, JobStatus
-from singer_tap_kit.readers import zip_problem
-from singer_tap_kit.windows import DateWindow, split_dates
+from singer_bulk_export_kit.downloads import Download, download
+from singer_bulk_export_kit.jobs import Job, JobApi, JobOrchestrator, JobStatus
+from singer_bulk_export_kit.readers import zip_problem
+from singer_bulk_export_kit.windows import DateWindow, split_dates
 from tap_usaspending_download.client import USAspendingApi
 from tap_usaspending_download.errors import USAspendingError
 

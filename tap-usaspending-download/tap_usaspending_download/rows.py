@@ -14,9 +14,9 @@ from pathlib import Path
 
 import msgspec
 
-from singer_tap_kit.errors import CorruptFileError
-from singer_tap_kit.readers import csv_records, zip_csv_members
-from singer_tap_kit.streams import EXTRA_PROPERTY
+from singer_bulk_export_kit.errors import CorruptFileError
+from singer_bulk_export_kit.readers import csv_records, zip_csv_members
+from singer_bulk_export_kit.streams import EXTRA_PROPERTY
 from tap_usaspending_download.columns import DATE, DATETIME, INT, MONEY, FileKind
 
 logger = logging.getLogger("tap-usaspending-download.rows")

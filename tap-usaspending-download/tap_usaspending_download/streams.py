@@ -8,14 +8,14 @@ import typing as t
 from singer_sdk import Stream
 from singer_sdk import typing as th
 
-from singer_tap_kit.streams import JobStream, extra_property
+from singer_bulk_export_kit.streams import JobStream, extra_property
 from tap_usaspending_download.columns import DATE, DATETIME, INT, KINDS, MONEY, FileKind
 from tap_usaspending_download.rows import read_rows
 
 if t.TYPE_CHECKING:
     from singer_sdk.helpers.types import Context
 
-    from singer_tap_kit.jobs import Job
+    from singer_bulk_export_kit.jobs import Job
 
 _TYPES = {MONEY: th.NumberType, DATE: th.DateType, DATETIME: th.DateTimeType, INT: th.IntegerType}
 

@@ -11,8 +11,8 @@ from pathlib import Path
 from singer_sdk import typing as th
 from singer_sdk.exceptions import ConfigValidationError
 
-from singer_tap_kit.http import MAX_RETRY_WAIT_SETTING
-from singer_tap_kit.tap import KitTap, described_settings
+from singer_bulk_export_kit.http import MAX_RETRY_WAIT_SETTING
+from singer_bulk_export_kit.tap import KitTap, described_settings
 from tap_usaspending_download.columns import downloads_for
 from tap_usaspending_download.jobs import PENDING, Downloads
 from tap_usaspending_download.streams import STREAM_TYPES, DownloadFileStream

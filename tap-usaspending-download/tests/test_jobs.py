@@ -15,8 +15,8 @@ import time
 import pytest
 from tap_usaspending_download.jobs import DownloadApi
 
-from singer_tap_kit.errors import UnknownJobStatusError
-from singer_tap_kit.jobs import Job, JobStatus
+from singer_bulk_export_kit.errors import UnknownJobStatusError
+from singer_bulk_export_kit.jobs import Job, JobStatus
 from tests.singer_run import executable, run_tap
 
 TAP = "tap-usaspending-download"

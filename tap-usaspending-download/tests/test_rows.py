@@ -20,7 +20,7 @@ from tap_usaspending_download.columns import (
 )
 from tap_usaspending_download.rows import read_rows
 
-from singer_tap_kit.errors import CorruptFileError
+from singer_bulk_export_kit.errors import CorruptFileError
 
 TX = KIND_BY_STREAM["contracts_prime_transactions"]
 

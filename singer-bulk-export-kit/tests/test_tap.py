@@ -117,7 +117,7 @@ def test_a_misspelt_required_setting_is_named_too(api):
 def test_described_settings_take_title_and_description_from_the_table():
     from singer_sdk import typing as th
 
-    from singer_tap_kit.tap import described_settings
+    from singer_bulk_export_kit.tap import described_settings
 
     setting = described_settings({"api_url": ("API URL", "Where the API is.")})
     assert setting("api_url", th.StringType, default="https://x", secret=True).to_dict() == {

@@ -18,14 +18,14 @@ from urllib.parse import urljoin, urlsplit
 import requests
 import urllib3
 
-from singer_tap_kit.errors import PartitionError
-from singer_tap_kit.http import is_retryable_status, without_query
-from singer_tap_kit.retry_after import retry_after_seconds
+from singer_bulk_export_kit.errors import PartitionError
+from singer_bulk_export_kit.http import is_retryable_status, without_query
+from singer_bulk_export_kit.retry_after import retry_after_seconds
 
 CHUNK_BYTES = 1024 * 1024
 REDIRECTS = {301, 302, 303, 307, 308}
 _CONTENT_RANGE = re.compile(r"bytes (\d+)-(\d+)/(\d+|\*)")
-logger = logging.getLogger("singer_tap_kit.downloads")
+logger = logging.getLogger("singer_bulk_export_kit.downloads")
 
 
 class DownloadError(PartitionError):

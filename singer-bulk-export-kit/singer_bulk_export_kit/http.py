@@ -21,13 +21,13 @@ import requests
 from singer_sdk import typing as th
 from singer_sdk.exceptions import RetriableAPIError
 
-from singer_tap_kit.errors import ServiceUnavailableError
-from singer_tap_kit.retry_after import retry_after_seconds
+from singer_bulk_export_kit.errors import ServiceUnavailableError
+from singer_bulk_export_kit.retry_after import retry_after_seconds
 
 if t.TYPE_CHECKING:
-    from singer_tap_kit.limits import SlidingWindowLimiter
+    from singer_bulk_export_kit.limits import SlidingWindowLimiter
 
-logger = logging.getLogger("singer_tap_kit.http")
+logger = logging.getLogger("singer_bulk_export_kit.http")
 T = t.TypeVar("T")
 
 DEFAULT_MAX_RETRY_WAIT = 300.0

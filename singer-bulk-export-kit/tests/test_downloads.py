@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from singer_tap_kit.downloads import Download, DownloadError, download
+from singer_bulk_export_kit.downloads import Download, DownloadError, download
 
 BODY = bytes(range(256)) * 4096  # 1 MiB
 

@@ -11,7 +11,7 @@ import time
 import typing as t
 from dataclasses import KW_ONLY, dataclass, field
 
-logger = logging.getLogger("singer_tap_kit.limits")
+logger = logging.getLogger("singer_bulk_export_kit.limits")
 QUIET_WAIT = 1.0  # shorter waits are routine pacing, not worth a log line
 
 

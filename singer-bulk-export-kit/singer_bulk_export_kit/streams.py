@@ -8,12 +8,12 @@ import typing as t
 
 from singer_sdk import typing as th
 
-from singer_tap_kit.downloads import DownloadError
-from singer_tap_kit.errors import PartitionError
-from singer_tap_kit.sdk_overrides import FastSync
+from singer_bulk_export_kit.downloads import DownloadError
+from singer_bulk_export_kit.errors import PartitionError
+from singer_bulk_export_kit.sdk_overrides import FastSync
 
 if t.TYPE_CHECKING:
-    from singer_tap_kit.jobs import Job, JobOrchestrator
+    from singer_bulk_export_kit.jobs import Job, JobOrchestrator
 
 EXTRA_PROPERTY = "_extra"
 

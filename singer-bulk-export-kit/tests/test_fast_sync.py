@@ -16,7 +16,7 @@ from urllib.parse import urlparse
 
 import pytest
 
-from singer_tap_kit.stdout import SingerStdout
+from singer_bulk_export_kit.stdout import SingerStdout
 
 HERE = Path(__file__).resolve().parent
 

@@ -7,15 +7,15 @@ import logging
 
 import pytest
 
-from singer_tap_kit.errors import JobFailedError, UnknownJobStatusError
-from singer_tap_kit.jobs import (
+from singer_bulk_export_kit.errors import JobFailedError, UnknownJobStatusError
+from singer_bulk_export_kit.jobs import (
     JobApi,
     JobBusyError,
     JobOrchestrator,
     JobRefusedError,
     JobStatus,
 )
-from singer_tap_kit.journal import JobJournal
+from singer_bulk_export_kit.journal import JobJournal
 
 
 class ScriptedApi(JobApi):
@@ -161,7 +161,7 @@ def test_a_new_run_reattaches_and_replaces_a_job_the_api_forgot(clock, caplog):
     jobs = orchestrator(api, clock)
     resumed = jobs.resume("a", [{"id": "old-1", "window": {"end": "1"}}])
     gone = jobs.resume("b", [{"id": "old-2", "window": {"end": "1"}}])
-    with caplog.at_level(logging.INFO, "singer_tap_kit.jobs"):
+    with caplog.at_level(logging.INFO, "singer_bulk_export_kit.jobs"):
         jobs.start()
     assert resumed[0].id == "old-1" and resumed[0].status is JobStatus.RUNNING
     assert api.created == [("b", {"end": "1"})]  # only the forgotten one is created again
@@ -215,7 +215,7 @@ def test_progress_is_logged_at_most_once_per_job_every_30_seconds(clock, caplog)
     jobs = orchestrator(api, clock, poll_interval=5)
     job = jobs.add("a", {})
     jobs.start()
-    with caplog.at_level(logging.INFO, "singer_tap_kit.jobs"):
+    with caplog.at_level(logging.INFO, "singer_bulk_export_kit.jobs"):
         jobs.wait(job)
     lines = [r.getMessage() for r in caplog.records if "for " in r.getMessage()]
     assert lines == [
@@ -227,7 +227,7 @@ def test_progress_is_logged_at_most_once_per_job_every_30_seconds(clock, caplog)
 
 
 def test_unfinished_jobs_merge_state_and_journal_and_skip_covered_windows():
-    from singer_tap_kit.streams import unfinished_jobs
+    from singer_bulk_export_kit.streams import unfinished_jobs
 
     state = {
         "replication_key_value": "2024-02-01",

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import msgspec
 
-from singer_tap_kit.errors import CorruptFileError
+from singer_bulk_export_kit.errors import CorruptFileError
 
 csv.field_size_limit(16 * 1024 * 1024)
 _PART = re.compile(r"_(\d+)\.csv$", re.IGNORECASE)

@@ -27,7 +27,7 @@ from singer_sdk.io_base import SingerWriter
 from singer_sdk.mapper import SameRecordTransform
 from singer_sdk.plugin_base import PluginBase
 
-from singer_tap_kit.stdout import STDOUT, BufferedWriter
+from singer_bulk_export_kit.stdout import STDOUT, BufferedWriter
 
 if t.TYPE_CHECKING:
     from types import FrameType
@@ -209,7 +209,7 @@ class FastSync(FastRecordMessages, WindowBookmarks):
     def get_batches(self, batch_config: t.Any, context: dict | None = None) -> t.Iterator[t.Any]:
         """Each BATCH message is written as its file is finished (before any STATE that
         covers its rows), so nothing is yielded to the SDK's batch loop."""
-        from singer_tap_kit.batch import BatchFiles
+        from singer_bulk_export_kit.batch import BatchFiles
 
         if not (self._fast_sync_possible() and BatchFiles.supports(batch_config)):
             yield from super().get_batches(batch_config, context)

@@ -14,12 +14,12 @@ import time
 import typing as t
 from dataclasses import KW_ONLY, dataclass, field
 
-from singer_tap_kit.errors import JobFailedError, UnknownJobStatusError
+from singer_bulk_export_kit.errors import JobFailedError, UnknownJobStatusError
 
 if t.TYPE_CHECKING:
-    from singer_tap_kit.journal import JobJournal
+    from singer_bulk_export_kit.journal import JobJournal
 
-logger = logging.getLogger("singer_tap_kit.jobs")
+logger = logging.getLogger("singer_bulk_export_kit.jobs")
 PROGRESS_EVERY = 30.0  # seconds between two progress lines of one job
 
 

@@ -3,7 +3,7 @@ calls: read the new source, adapt ``sdk_overrides.py``, then refresh the fingerp
 
 import pytest
 
-from singer_tap_kit.sdk_overrides import SDK_PRIVATE_SOURCES, source_fingerprint
+from singer_bulk_export_kit.sdk_overrides import SDK_PRIVATE_SOURCES, source_fingerprint
 
 
 @pytest.mark.parametrize(
@@ -11,7 +11,7 @@ from singer_tap_kit.sdk_overrides import SDK_PRIVATE_SOURCES, source_fingerprint
 )
 def test_the_sdk_source_the_overrides_rely_on_is_unchanged(owner, name):
     assert source_fingerprint(owner, name) == SDK_PRIVATE_SOURCES[(owner, name)], (
-        f"singer-sdk changed {owner.__name__}.{name}: singer_tap_kit/sdk_overrides.py "
+        f"singer-sdk changed {owner.__name__}.{name}: singer_bulk_export_kit/sdk_overrides.py "
         "replaces or calls it. Check the override against the new source, then update "
         "SDK_PRIVATE_SOURCES."
     )
@@ -22,7 +22,7 @@ def test_only_the_overrides_module_names_private_sdk_parts():
     import pathlib
     import re
 
-    package = pathlib.Path(__file__).resolve().parents[1] / "singer_tap_kit"
+    package = pathlib.Path(__file__).resolve().parents[1] / "singer_bulk_export_kit"
     private = re.compile(
         r"singer_sdk[\w.]*\._\w+|\._(?:request|session|sync_records|"
         r"generate_record_messages|increment_stream_state|write_state_message)\b"

@@ -6,8 +6,8 @@ import logging
 
 import pytest
 
-from singer_tap_kit.errors import ServiceUnavailableError
-from singer_tap_kit.http import HttpClient, RetryPolicy
+from singer_bulk_export_kit.errors import ServiceUnavailableError
+from singer_bulk_export_kit.http import HttpClient, RetryPolicy
 
 
 def _policy(clock, **kwargs):
@@ -18,7 +18,7 @@ def test_5xx_then_success_is_retried_with_exponential_waits(local_server, clock,
     answers = iter([(503, {}, b"busy"), (502, {}, b""), (200, {}, b'{"ok": true}')])
     server = local_server(lambda _: next(answers))
     client = HttpClient(_policy(clock))
-    with caplog.at_level(logging.WARNING, "singer_tap_kit.http"):
+    with caplog.at_level(logging.WARNING, "singer_bulk_export_kit.http"):
         response = client.request("GET", f"{server.url}/things")
     assert response.json() == {"ok": True}
     assert clock.sleeps == [1.0, 2.0]
@@ -66,7 +66,7 @@ def test_a_refused_connection_fails_within_about_ten_seconds_naming_the_url(
     url = closed_port_url
     policy = RetryPolicy(service="Acme", sleep=clock.sleep, clock=clock, jitter=0)
     with (
-        caplog.at_level(logging.WARNING, "singer_tap_kit.http"),
+        caplog.at_level(logging.WARNING, "singer_bulk_export_kit.http"),
         pytest.raises(ServiceUnavailableError) as caught,
     ):
         HttpClient(policy).request("GET", url)

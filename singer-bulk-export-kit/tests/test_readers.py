@@ -2,8 +2,8 @@ import zipfile
 
 import pytest
 
-from singer_tap_kit.errors import CorruptFileError
-from singer_tap_kit.readers import (
+from singer_bulk_export_kit.errors import CorruptFileError
+from singer_bulk_export_kit.readers import (
     DeclaredObjectLines,
     csv_records,
     jsonl_rows,

@@ -2,7 +2,7 @@ import datetime as dt
 
 import requests
 
-from singer_tap_kit.retry_after import header_seconds, retry_after_seconds
+from singer_bulk_export_kit.retry_after import header_seconds, retry_after_seconds
 
 
 def _response(status, headers=None, body=b""):
@@ -34,7 +34,7 @@ def test_body_seconds_when_the_header_is_missing():
 
 
 def test_error_message_and_json_object():
-    from singer_tap_kit.http import error_message, json_object
+    from singer_bulk_export_kit.http import error_message, json_object
 
     assert error_message(_response(400, body=b'{"detail": "bad filter"}'), "detail") == "bad filter"
     assert error_message(_response(400, body=b'{"Message": "x"}'), "detail") == "{'Message': 'x'}"

@@ -18,8 +18,8 @@ import pytest
 from singer_sdk import BatchSink, Target
 from singer_sdk import typing as th
 
-from singer_tap_kit import batch as batch_module
-from singer_tap_kit.batch import BatchFiles
+from singer_bulk_export_kit import batch as batch_module
+from singer_bulk_export_kit.batch import BatchFiles
 
 SCHEMA = th.PropertiesList(
     th.Property("id", th.IntegerType), th.Property("text", th.StringType)

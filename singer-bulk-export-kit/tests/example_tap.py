@@ -11,12 +11,12 @@ from singer_sdk import Stream
 from singer_sdk import typing as th
 from singer_sdk.exceptions import ConfigValidationError
 
-from singer_tap_kit.errors import AuthError, PartitionError
-from singer_tap_kit.http import MAX_RETRY_WAIT_SETTING, HttpClient
-from singer_tap_kit.readers import DeclaredObjectLines, jsonl_rows
-from singer_tap_kit.sdk_overrides import FastSync
-from singer_tap_kit.streams import ExtraFields, extra_property
-from singer_tap_kit.tap import KitTap
+from singer_bulk_export_kit.errors import AuthError, PartitionError
+from singer_bulk_export_kit.http import MAX_RETRY_WAIT_SETTING, HttpClient
+from singer_bulk_export_kit.readers import DeclaredObjectLines, jsonl_rows
+from singer_bulk_export_kit.sdk_overrides import FastSync
+from singer_bulk_export_kit.streams import ExtraFields, extra_property
+from singer_bulk_export_kit.tap import KitTap
 
 
 class ThingsStream(Stream):

@@ -1,6 +1,6 @@
 import pytest
 
-from singer_tap_kit.limits import Budget, SlidingWindowLimiter
+from singer_bulk_export_kit.limits import Budget, SlidingWindowLimiter
 
 
 def test_every_budget_is_kept(clock):

@@ -23,15 +23,15 @@ from singer_sdk import Tap
 from singer_sdk import typing as th
 from singer_sdk.exceptions import ConfigValidationError, FatalAPIError
 
-from singer_tap_kit.errors import PartitionsFailedError, TapError
-from singer_tap_kit.http import RetryPolicy
-from singer_tap_kit.journal import JobJournal
-from singer_tap_kit.sdk_overrides import WRITER, NonZeroTermination
+from singer_bulk_export_kit.errors import PartitionsFailedError, TapError
+from singer_bulk_export_kit.http import RetryPolicy
+from singer_bulk_export_kit.journal import JobJournal
+from singer_bulk_export_kit.sdk_overrides import WRITER, NonZeroTermination
 
 if t.TYPE_CHECKING:
     import click
 
-    from singer_tap_kit.limits import SlidingWindowLimiter
+    from singer_bulk_export_kit.limits import SlidingWindowLimiter
 
 MIN_SECRET_LENGTH = 4
 _QUERY = re.compile(r"(https?://[^\s'\"?]+)\?[^\s'\")]*")
