@@ -24,7 +24,8 @@ if t.TYPE_CHECKING:
 logger = logging.getLogger("singer_bulk_export_kit.jobs")
 PROGRESS_EVERY = 10.0  # longest silence while jobs are waiting (seconds)
 PENDING_JOBS = "pending_jobs"  # the state key of a group's unfinished jobs
-# Where earlier releases kept them: read, then replaced by PENDING_JOBS.
+# Where earlier releases kept them: read (those without params are never re-attached),
+# then replaced by PENDING_JOBS.
 OLD_PENDING_KEYS = ("pending_downloads", "pending_exports", "pending_export")
 
 
@@ -126,7 +127,7 @@ def unfinished_jobs(
     (written first, so it wins), one per window, oldest first; a window ending at or before
     ``covered`` (the bookmark) is done and dropped."""
     keys = (PENDING_JOBS, *OLD_PENDING_KEYS)
-    stored = [record for state in states for key in keys for record in _listed(state.get(key))]
+    stored = [record for state in states for key in keys for record in state.get(key) or []]
     by_end: dict[str, dict[str, t.Any]] = {}
     for record in [*stored, *journal_records]:
         window = record.get("window") if isinstance(record, t.Mapping) else None
@@ -135,10 +136,6 @@ def unfinished_jobs(
         if not covered or _later(str(window["end"]), covered):
             by_end[str(window["end"])] = dict(record)
     return [by_end[end] for end in sorted(by_end)]
-
-
-def _listed(value: t.Any) -> list[t.Any]:
-    return value if isinstance(value, list) else [value] if value else []
 
 
 def _later(end: str, covered: str) -> bool:
