@@ -81,9 +81,9 @@ def search_params(
         params["products"] = config["product_id"]
     for key, value in (config.get("scm_filters") or {}).items():
         params[f"scm_{key}"] = value
-    window = TimeWindow.from_dict(window)
-    if window.start is not None:
-        params["updated_at"] = f"{iso_utc(window.start)},{iso_utc(window.end)}"
+    span = TimeWindow.from_dict(window)
+    if span.start is not None:
+        params["updated_at"] = f"{iso_utc(span.start)},{iso_utc(span.end)}"
     return params
 
 
