@@ -1,7 +1,8 @@
 """Asynchronous jobs (exports, searches, downloads), modelled on Airbyte's ``async_job``:
-created all up front, polled together. Job ids are journalled and kept in the state before
-any polling (a run that dies re-attaches next time; a job the API forgot is created again);
-an unknown status word is an error at once; a refused or failed job fails its group only.
+planned and created all up front, polled together. Job ids are journalled and kept in the
+state before any polling (a run that dies re-attaches next time, if it would ask the same;
+a job the API forgot is created again); an unknown status word is an error at once; a
+refused or failed job fails its group only.
 """
 
 from __future__ import annotations
@@ -15,12 +16,17 @@ import typing as t
 from dataclasses import KW_ONLY, dataclass, field
 
 from singer_bulk_export_kit.errors import JobFailedError, UnknownJobStatusError
+from singer_bulk_export_kit.windows import parse_instant
 
 if t.TYPE_CHECKING:
     from singer_bulk_export_kit.journal import JobJournal
 
 logger = logging.getLogger("singer_bulk_export_kit.jobs")
-PROGRESS_EVERY = 30.0  # seconds between two progress lines of one job
+PROGRESS_EVERY = 10.0  # longest silence while jobs are waiting (seconds)
+PENDING_JOBS = "pending_jobs"  # the state key of a group's unfinished jobs
+# Where earlier releases kept them: read (those without params are never re-attached),
+# then replaced by PENDING_JOBS.
+OLD_PENDING_KEYS = ("pending_downloads", "pending_exports", "pending_export")
 
 
 class JobStatus(enum.Enum):
@@ -62,7 +68,6 @@ class Job:
     error: str | None = None
     emitted: bool = False  # every row of it went out: forgotten by journal and state
     busy_since: float | None = None
-    logged_at: float = float("-inf")
 
     def record(self) -> dict[str, t.Any]:
         """What the journal and the state keep of an unfinished job."""
@@ -113,7 +118,32 @@ class JobApi(abc.ABC):
         return f"{self.kind.capitalize()} {job.id} ({job.label})"
 
 
-Remember = t.Callable[[str, list[dict[str, t.Any]]], None]
+def unfinished_jobs(
+    states: t.Iterable[t.Mapping[str, t.Any]],
+    journal_records: t.Iterable[t.Mapping[str, t.Any]],
+    covered: str | None,
+) -> list[dict[str, t.Any]]:
+    """Jobs earlier runs created and did not finish, from the states and the journal
+    (written first, so it wins), one per window, oldest first; a window ending at or before
+    ``covered`` (the bookmark) is done and dropped."""
+    keys = (PENDING_JOBS, *OLD_PENDING_KEYS)
+    stored = [record for state in states for key in keys for record in state.get(key) or []]
+    by_end: dict[str, dict[str, t.Any]] = {}
+    for record in [*stored, *journal_records]:
+        window = record.get("window") if isinstance(record, t.Mapping) else None
+        if not isinstance(window, t.Mapping) or not (record.get("id") and window.get("end")):
+            continue
+        if not covered or _later(str(window["end"]), covered):
+            by_end[str(window["end"])] = dict(record)
+    return [by_end[end] for end in sorted(by_end)]
+
+
+def _later(end: str, covered: str) -> bool:
+    """Whether a window's end lies past the bookmark (instants or dates, any offset)."""
+    try:
+        return parse_instant(end) > parse_instant(covered)
+    except ValueError:
+        return end > covered
 
 
 @dataclass(eq=False)
@@ -128,11 +158,46 @@ class JobOrchestrator:
     max_attempts: int = 1
     serial_groups: bool = False  # one unfinished job per group (e.g. Mews types)
     journal: JobJournal | None = None
-    remember: Remember | None = None  # stores a group's unfinished jobs in the state
+    write_state: t.Callable[[], None] | None = None  # emits the state (new job ids, at once)
     clock: t.Callable[[], float] = time.monotonic
     sleep: t.Callable[[float], None] = time.sleep
     groups: dict[str, list[Job]] = field(default_factory=dict, init=False)
+    states: dict[str, list[dict]] = field(default_factory=dict, init=False)  # per group
     _started: bool = field(default=False, init=False)
+    _spoke_at: float = field(default=float("-inf"), init=False)  # the last line on jobs
+
+    def plan(
+        self,
+        group: str,
+        states: list[dict],
+        *,
+        bookmark: str | None,
+        params_of: t.Callable[[dict[str, t.Any]], dict[str, t.Any]],
+        windows_after: t.Callable[[str | None], t.Iterable[dict[str, t.Any]]],
+    ) -> None:
+        """Re-attach ``group``'s unfinished jobs of earlier runs (journal and ``states``)
+        that lie past ``bookmark`` and asked what this run would ask for their window
+        (``params_of``: the parameters are part of a job's identity); plan the windows
+        ``windows_after`` the last of them (None: none kept). From now on the group's
+        unfinished jobs are kept in each of ``states`` under ``PENDING_JOBS``."""
+        self.states[group] = states
+        journalled = self.journal.get(group) if self.journal is not None else []
+        kept = []
+        for record in unfinished_jobs(states, journalled, bookmark):
+            try:
+                same = record.get("params") == params_of(dict(record["window"]))
+            except (KeyError, TypeError, ValueError):
+                same = False  # a window this run cannot read
+            if same:
+                kept.append(record)
+                continue
+            logger.info(
+                f"Not re-attaching to {self.api.kind} {record['id']} ({group}, "
+                f"{record['window']}): it asked other parameters than this run would"
+            )
+        resumed = self.resume(group, kept)
+        for window in windows_after(resumed[-1].window["end"] if resumed else None):
+            self.add(group, window, params_of(window))
 
     def resume(self, group: str, records: t.Iterable[t.Mapping[str, t.Any]]) -> list[Job]:
         """Jobs an earlier run created and did not finish; checked by ``start``."""
@@ -146,7 +211,7 @@ class JobOrchestrator:
                 created_utc=str(record.get("created_utc") or ""),
             )
             for record in records
-            if (job_id := record.get("id") or record.get("export_id"))  # older records
+            if (job_id := record.get("id"))
         ]
         self.groups.setdefault(group, []).extend(jobs)
         return jobs
@@ -163,10 +228,15 @@ class JobOrchestrator:
         return [job for job in self.groups.get(group, []) if not job.emitted]
 
     def start(self) -> None:
-        """Re-attach to resumed jobs (one poll for all) and create every due job."""
-        self._started = True
+        """Re-attach to resumed jobs (one poll for all), create every due job, then emit
+        the state once for all (new jobs later on are written at once)."""
         self._poll(self._all(), resuming=True)  # only resumed jobs have an id yet
         self._create_due()
+        self._started = True
+        if self.write_state is not None:
+            self.write_state()
+        under_way = sum(1 for job in self._all() if job.id)
+        logger.info(f"{under_way} {self.api.kind}(s) under way; polling them together")
 
     def wait(self, job: Job) -> Job:
         """Poll every unfinished job together until ``job`` completes; ``JobFailedError``
@@ -178,9 +248,8 @@ class JobOrchestrator:
             if job.status is JobStatus.COMPLETED:
                 return job
             self._poll([unfinished for unfinished in self._all() if unfinished.status.in_flight])
-            self._log_progress()
             if job.status is not JobStatus.COMPLETED and not job.error:
-                self.sleep(self.poll_interval)
+                self._pause()
 
     def refresh(self, job: Job) -> dict[str, t.Any]:
         """Ask for ``job``'s status answer again now (e.g. for fresh file URLs)."""
@@ -256,13 +325,13 @@ class JobOrchestrator:
             job.error = f"{job.label}: the {self.api.kind} was created without an id"
             return
         job.id, job.status, job.word, job.info = str(job_id), JobStatus.PENDING, "", {}
-        job.created_at, job.logged_at = now, now
+        job.created_at = now
         job.created_utc = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
         job.attempts += 1
         job.busy_since = None
         # Durable before any polling: the next run re-attaches if this one dies.
         self._persist(job.group)
-        logger.info("Created %s %s for %s", self.api.kind, job.id, job.label)
+        self._say(f"Created {self.api.kind} {job.id} for {job.label}")
 
     def _poll(self, jobs: list[Job], *, resuming: bool = False) -> None:
         jobs = [job for job in jobs if job.id]
@@ -275,11 +344,13 @@ class JobOrchestrator:
             if answer is None:
                 self._again(job, JobStatus.EXPIRED, "is no longer known to the API")
                 continue
-            job.info = dict(answer)
+            job.info, word = dict(answer), job.word
             job.word = self.api.word_of(answer)
             job.status = self.api.status_of(job, job.word)
             if resuming:
-                job.created_at = job.logged_at = now  # the deadline counts from re-attaching
+                job.created_at = now  # the deadline counts from re-attaching
+            elif job.word != word and (job.status.in_flight or job.status is JobStatus.COMPLETED):
+                self._say(f"{self.api.named(job)}: {job.word}")
             if job.status in (JobStatus.FAILED, JobStatus.EXPIRED):
                 self._again(job, job.status, f"ended {job.word!r}")
             elif job.status.in_flight and now - job.created_at >= self.timeout:
@@ -289,7 +360,7 @@ class JobOrchestrator:
                     f"{self.timeout:g} s (last status {job.word!r})"
                 )
             elif resuming:
-                logger.info(
+                self._say(
                     f"Re-attached to {self.api.kind} {job.id} ({job.label}) created by an "
                     f"earlier run: {job.word or job.status.value}"
                 )
@@ -311,22 +382,47 @@ class JobOrchestrator:
         self._create(job)
 
     def _persist(self, group: str, *, forget: bool = False) -> None:
+        """Keep ``group``'s unfinished jobs in the journal and its states; once started,
+        a new job id is written out at once (a forgotten one goes with the next bookmark)."""
         jobs = [] if forget else self.groups.get(group, [])
         records = [job.record() for job in jobs if job.id and not job.emitted]
         if self.journal is not None:
             self.journal.record(group, records)
-        if self.remember is not None:
-            self.remember(group, records)
+        new = False
+        for state in self.states.get(group, []):
+            known = {record.get("id") for record in state.get(PENDING_JOBS) or []}
+            new = new or any(record["id"] not in known for record in records)
+            for key in OLD_PENDING_KEYS:
+                state.pop(key, None)
+            if records:
+                state[PENDING_JOBS] = records
+            else:
+                state.pop(PENDING_JOBS, None)
+        if new and self._started and self.write_state is not None:
+            self.write_state()
 
-    def _log_progress(self) -> None:
-        now = self.clock()
-        for job in self._all():
-            if not job.status.in_flight or now - job.logged_at < PROGRESS_EVERY:
-                continue
-            job.logged_at = now
-            size = self.api.progress(job)
-            word = job.word or job.status.value
-            logger.info(
-                f"{self.api.named(job)}: {word} for {now - job.created_at:.0f} s"
-                + (f", {size}" if size else "")
-            )
+    def _say(self, line: str) -> None:
+        self._spoke_at = self.clock()
+        logger.info(line)
+
+    def _pause(self) -> None:
+        """Sleep one poll interval; while jobs wait, never silent for PROGRESS_EVERY s."""
+        until = self.clock() + self.poll_interval
+        while (now := self.clock()) < until:
+            if now - self._spoke_at >= PROGRESS_EVERY:
+                self._log_progress(now)
+            self.sleep(min(until, self._spoke_at + PROGRESS_EVERY) - now)
+
+    def _log_progress(self, now: float) -> None:
+        """How many jobs are pending, and the one waited for longest."""
+        waiting = [job for job in self._all() if job.status.in_flight]
+        if not waiting:
+            self._spoke_at = now  # nothing in flight (e.g. a busy API): quiet
+            return
+        oldest = min(waiting, key=lambda job: job.created_at)
+        size = self.api.progress(oldest)
+        self._say(
+            f"{len(waiting)} {self.api.kind}(s) pending; the longest has waited "
+            f"{now - oldest.created_at:.0f} s: {self.api.named(oldest)}, "
+            f"{oldest.word or oldest.status.value}" + (f", {size}" if size else "")
+        )

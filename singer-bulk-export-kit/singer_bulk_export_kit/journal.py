@@ -23,9 +23,9 @@ class JobJournal:
             data = json.loads(self.path.read_text())
         except (OSError, ValueError):
             return {}  # none yet, or damaged: must not block a run (the state is the other copy)
-        jobs = data.get("jobs", data.get("exports", {})) if isinstance(data, dict) else {}
-        # One record per group (older journals) or a list of them.
-        return {k: v if isinstance(v, list) else [v] for k, v in jobs.items() if v}
+        jobs = data.get("jobs") if isinstance(data, dict) else None
+        jobs = jobs if isinstance(jobs, dict) else {}  # damaged: the state is the other copy
+        return {k: v for k, v in jobs.items() if isinstance(v, list) and v}
 
     def get(self, group: str) -> Records:
         return self.read().get(group, [])

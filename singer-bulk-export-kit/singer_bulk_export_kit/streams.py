@@ -1,5 +1,5 @@
-"""Stream building blocks: rows of completed jobs window by window (``JobStream``), the
-unfinished jobs a partition keeps in its state, and ``_extra``."""
+"""Stream building blocks: rows of completed jobs window by window (``JobStream``) and
+``_extra``."""
 
 from __future__ import annotations
 
@@ -52,38 +52,8 @@ class ExtraFields:
         return row
 
 
-PENDING_JOBS = "pending_jobs"  # the state key of a partition's unfinished jobs
-
-
-def unfinished_jobs(
-    state: t.Mapping[str, t.Any], journal_records: t.Iterable[t.Mapping[str, t.Any]]
-) -> list[dict[str, t.Any]]:
-    """Jobs earlier runs created and did not finish, from the state and the journal
-    (written first, so it wins), one per window, oldest first; a window the bookmark
-    already covers is done and dropped."""
-    covered = str(state.get("replication_key_value") or "")
-    by_end: dict[str, dict[str, t.Any]] = {}
-    for record in [*(state.get(PENDING_JOBS) or []), *journal_records]:
-        window = record.get("window") if isinstance(record, t.Mapping) else None
-        if not isinstance(window, t.Mapping) or not (record.get("id") or record.get("export_id")):
-            continue
-        end = str(window.get("end") or "")
-        if end > covered:
-            by_end[end] = dict(record)
-    return [by_end[end] for end in sorted(by_end)]
-
-
 class JobStream(FastSync):
     """Stream mixin for rows that come from asynchronous jobs' files."""
-
-    def remember_jobs(self, state: dict, records: list[dict[str, t.Any]]) -> None:
-        """Keep a partition's unfinished jobs in the state and write it now, before any
-        polling (the journal is the other copy)."""
-        if records:
-            state[PENDING_JOBS] = records
-        else:
-            state.pop(PENDING_JOBS, None)
-        self.write_state_now()
 
     def job_rows(
         self,

@@ -14,6 +14,7 @@ from singer_bulk_export_kit.jobs import (
     JobOrchestrator,
     JobRefusedError,
     JobStatus,
+    unfinished_jobs,
 )
 from singer_bulk_export_kit.journal import JobJournal
 
@@ -77,6 +78,19 @@ class ScriptedApi(JobApi):
         return f"{job.info.get('rows', 0)} rows"
 
 
+def plan(jobs, group, state, *, windows, params_of=lambda window: {}, bookmark=None):
+    """Plan ``group`` as a tap does; returns where ``windows_after`` was asked to start."""
+    asked = []
+    jobs.plan(
+        group,
+        [state],
+        bookmark=bookmark,
+        params_of=params_of,
+        windows_after=lambda end: asked.append(end) or windows,
+    )
+    return asked
+
+
 def orchestrator(api, clock, **kwargs):
     kwargs.setdefault("poll_interval", 5)
     kwargs.setdefault("timeout", 3600)
@@ -136,11 +150,15 @@ def test_a_refused_job_fails_its_group_and_the_others_go_on(clock, caplog):
 
 def test_job_ids_are_journalled_and_remembered_before_any_polling(clock, tmp_path):
     journal = JobJournal(tmp_path / "journal.json")
-    remembered = {}
+    state, written = {}, []
     api = ScriptedApi(polls=1, journal=journal)
-    jobs = orchestrator(api, clock, journal=journal, remember=remembered.__setitem__)
-    job = jobs.add("a", {"start": "2024-01-01", "end": "2024-02-01"}, {"kind": "x"})
+    jobs = orchestrator(
+        api, clock, journal=journal, write_state=lambda: written.append(dict(state))
+    )
+    window = {"start": "2024-01-01", "end": "2024-02-01"}
+    plan(jobs, "a", state, windows=[window], params_of=lambda window: {"kind": "x"})
     jobs.start()
+    [job] = jobs.jobs("a")
     jobs.wait(job)
     record = {
         "id": "job-1",
@@ -149,9 +167,9 @@ def test_job_ids_are_journalled_and_remembered_before_any_polling(clock, tmp_pat
         "created_utc": job.created_utc,
     }
     assert api.journal_at_first_poll == {"a": [record]}
-    assert remembered == {"a": [record]}
+    assert written == [{"pending_jobs": [record]}]  # emitted once, before any poll
     jobs.finished(job)  # its rows were emitted: forgotten
-    assert journal.read() == {} and remembered == {"a": []}
+    assert journal.read() == {} and state == {}
 
 
 def test_a_new_run_reattaches_and_replaces_a_job_the_api_forgot(clock, caplog):
@@ -210,27 +228,88 @@ def test_a_busy_api_is_asked_again_while_polling(clock):
     assert job.id == "job-1"
 
 
-def test_progress_is_logged_at_most_once_per_job_every_30_seconds(clock, caplog):
-    api = ScriptedApi(polls=30)
-    jobs = orchestrator(api, clock, poll_interval=5)
+def test_while_jobs_wait_a_line_every_10_s_says_how_many_and_the_longest_wait(clock, caplog):
+    api = ScriptedApi(polls=2)
+    jobs = orchestrator(api, clock, poll_interval=25)  # longer than the 10 s between lines
+    with caplog.at_level(logging.INFO, "singer_bulk_export_kit.jobs"):
+        first = jobs.add("a", {})
+        jobs.start()
+        clock.sleep(4)
+        jobs.add("b", {})  # created at once: the run has started
+        jobs.wait(first)
+    assert [r.getMessage() for r in caplog.records] == [
+        "Created export job-1 for a",
+        "1 export(s) under way; polling them together",
+        "Created export job-2 for b",
+        "Export job-1 (a): working",  # a status change: one line each
+        "Export job-2 (b): working",
+        "2 export(s) pending; the longest has waited 14 s: Export job-1 (a), working, 10 rows",
+        "2 export(s) pending; the longest has waited 24 s: Export job-1 (a), working, 10 rows",
+        "2 export(s) pending; the longest has waited 34 s: Export job-1 (a), working, 20 rows",
+        "2 export(s) pending; the longest has waited 44 s: Export job-1 (a), working, 20 rows",
+        "Export job-1 (a): done",
+        "Export job-2 (b): done",
+    ]
+    assert clock.sleeps == [4, 10, 10, 5, 5, 10, 10]  # two polls 25 s apart, lines between
+
+
+def test_short_jobs_wait_quietly(clock, caplog):
+    jobs = orchestrator(ScriptedApi(polls=1), clock, poll_interval=5)
     job = jobs.add("a", {})
     jobs.start()
     with caplog.at_level(logging.INFO, "singer_bulk_export_kit.jobs"):
         jobs.wait(job)
-    lines = [r.getMessage() for r in caplog.records if "for " in r.getMessage()]
-    assert lines == [
-        "Export job-1 (a): working for 30 s, 70 rows",
-        "Export job-1 (a): working for 60 s, 130 rows",
-        "Export job-1 (a): working for 90 s, 190 rows",
-        "Export job-1 (a): working for 120 s, 250 rows",
+    assert [r.getMessage() for r in caplog.records] == [
+        "Export job-1 (a): working",
+        "Export job-1 (a): done",
     ]
+    assert clock.sleeps == [5]
+
+
+def test_only_remembered_jobs_past_the_bookmark_asking_the_same_are_reattached(
+    clock, tmp_path, caplog
+):
+    def params_of(window):
+        return {"filter": "x", "to": window["end"]}
+
+    def old(job_id, end, **params):
+        return {
+            "id": job_id,
+            "window": {"end": end},
+            "params": {**params_of({"end": end}), **params},
+        }
+
+    journal = JobJournal(tmp_path / "journal.json")
+    journal.record("a", [old("c", "2024-04-01")])  # the journal and the state are merged
+    # The state of the previous release: read, then kept under pending_jobs.
+    state = {"pending_downloads": [old("covered", "2024-02-01"), old("b", "2024-03-01")]}
+    other_state = {"pending_jobs": [old("other", "2024-03-01", filter="y")]}
+    api = ScriptedApi(polls=1)
+    api.words = {"b": "working", "c": "working"}
+    jobs = orchestrator(api, clock, journal=journal)
+    later = {"start": "2024-04-01", "end": "2024-05-01"}
+    with caplog.at_level(logging.INFO, "singer_bulk_export_kit.jobs"):
+        after = plan(jobs, "a", state, windows=[later], params_of=params_of, bookmark="2024-02-01")
+        assert after == ["2024-04-01"]  # new windows start after the last one kept
+        after = plan(jobs, "b", other_state, windows=[{"end": "2024-03-01"}], params_of=params_of)
+        assert after == [None]
+        jobs.start()
+    assert [job.id for job in jobs.jobs("a")] == ["b", "c", "job-1"]
+    assert [job.id for job in jobs.jobs("b")] == ["job-2"]  # other filters: asked afresh
+    assert api.created == [("a", later), ("b", {"end": "2024-03-01"})]
+    assert "pending_downloads" not in state
+    assert state["pending_jobs"] == [job.record() for job in jobs.jobs("a")]
+    assert other_state["pending_jobs"] == [jobs.jobs("b")[0].record()]
+    messages = [r.getMessage() for r in caplog.records]
+    assert (
+        "Not re-attaching to export other (b, {'end': '2024-03-01'}): it asked other "
+        "parameters than this run would" in messages
+    )
+    assert sum("Re-attached to export" in message for message in messages) == 2
 
 
 def test_unfinished_jobs_merge_state_and_journal_and_skip_covered_windows():
-    from singer_bulk_export_kit.streams import unfinished_jobs
-
     state = {
-        "replication_key_value": "2024-02-01",
         "pending_jobs": [
             {"id": "a", "window": {"start": "2024-01-01", "end": "2024-02-01"}},  # covered
             {"id": "b", "window": {"start": "2024-02-01", "end": "2024-03-01"}},
@@ -241,18 +320,21 @@ def test_unfinished_jobs_merge_state_and_journal_and_skip_covered_windows():
         {"id": "c", "window": {"start": "2024-03-01", "end": "2024-04-01"}},
         {"window": {"end": "2024-05-01"}},  # no id: never created
     ]
-    assert [r["id"] for r in unfinished_jobs(state, journal)] == ["b2", "c"]
+    assert [r["id"] for r in unfinished_jobs([state], journal, "2024-02-01")] == ["b2", "c"]
+    # A bookmark with an offset: compared as an instant, not as text.
+    assert [r["id"] for r in unfinished_jobs([state], [], "2024-02-01T00:00:00+00:00")] == ["b"]
 
 
 def test_a_failed_group_is_forgotten_so_the_next_run_starts_afresh(clock, tmp_path):
     journal = JobJournal(tmp_path / "journal.json")
-    remembered = {}
+    state = {}
     api = ScriptedApi(polls=1)
-    jobs = orchestrator(api, clock, journal=journal, remember=remembered.__setitem__)
-    job = jobs.add("a", {"end": "1"})
+    jobs = orchestrator(api, clock, journal=journal)
+    plan(jobs, "a", state, windows=[{"end": "1"}])
     jobs.start()
-    assert journal.read() == {"a": [job.record()]}
+    [job] = jobs.jobs("a")
+    assert journal.read() == {"a": [job.record()]} == {"a": state["pending_jobs"]}
     jobs.fail_group("a", "a: the file is damaged")
-    assert journal.read() == {} and remembered == {"a": []}
+    assert journal.read() == {} and state == {}
     with pytest.raises(JobFailedError, match="the file is damaged"):
         jobs.wait(job)

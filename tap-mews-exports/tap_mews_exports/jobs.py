@@ -42,16 +42,12 @@ class ExportApi(JobApi):
     kind = "export"
     statuses = STATUSES
 
-    def __init__(self, client: MewsClient, scope: dict[str, t.Any]) -> None:
+    def __init__(self, client: MewsClient) -> None:
         self.client = client
-        self.scope = scope  # EnterpriseIds / ChainIds of a portfolio token
 
     def create(self, job: Job) -> str:
-        payload = {"EntityType": job.group, **export_filters(job.group, job.window)}
-        if self.scope:
-            payload["Scope"] = self.scope
         try:
-            answer = self.client.post("exports/add", payload)
+            answer = self.client.post("exports/add", job.params)  # see export_request
         except MewsRequestError as exc:
             words = exc.mews_message.lower()
             if exc.status == 400 and ("pending" in words or "processing" in words):
@@ -89,6 +85,16 @@ def export_files(
 
 
 # -- planning --------------------------------------------------------------------------
+def export_request(
+    entity_type: str, scope: dict[str, t.Any], window: t.Mapping[str, t.Any]
+) -> dict[str, t.Any]:
+    """The ``exports/add`` body of one window: what the export is, so a remembered one is
+    re-attached only when this run would ask the same. ``scope``: EnterpriseIds / ChainIds
+    of a portfolio token."""
+    request = {"EntityType": entity_type, **export_filters(entity_type, window)}
+    return {**request, "Scope": scope} if scope else request
+
+
 def export_filters(entity_type: str, window: t.Mapping[str, t.Any]) -> dict[str, t.Any]:
     """The ``exports/add`` filter fields for one window (all inside ``Filters``)."""
     if entity_type == LEDGER:
@@ -101,8 +107,8 @@ def export_filters(entity_type: str, window: t.Mapping[str, t.Any]) -> dict[str,
 
 def plan_windows(
     entity_type: str,
-    *,
     resumed_end: str | None,
+    *,
     bookmark: str | None,
     config: t.Mapping[str, t.Any],
     now: dt.datetime,

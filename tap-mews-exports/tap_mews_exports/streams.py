@@ -13,7 +13,7 @@ from singer_sdk import Stream
 from singer_bulk_export_kit.downloads import Download, download
 from singer_bulk_export_kit.errors import CorruptFileError, JobFailedError
 from singer_bulk_export_kit.readers import DeclaredObjectLines, jsonl_rows, last_json_line_problem
-from singer_bulk_export_kit.streams import PENDING_JOBS, ExtraFields, JobStream, unfinished_jobs
+from singer_bulk_export_kit.streams import ExtraFields, JobStream
 from tap_mews_exports.entity_types import STREAM_OF_ENTITY
 from tap_mews_exports.jobs import LEDGER, export_files
 from tap_mews_exports.schemas import schema_for
@@ -24,7 +24,6 @@ if t.TYPE_CHECKING:
     from singer_bulk_export_kit.jobs import Job, JobOrchestrator
 
 FILE_READINGS = 4  # a file broken mid-way is read again (from fresh URLs) this often
-OLD_STATE_KEYS = ("pending_exports", "pending_export")  # before the kit: still read
 logger = logging.getLogger("tap-mews-exports.streams")
 
 
@@ -44,21 +43,6 @@ class ExportStream(JobStream, Stream):
     @property
     def orchestrator(self) -> JobOrchestrator:
         return self._tap.orchestrator
-
-    # -- the state's record of unfinished exports ----------------------------------------
-    def unfinished_records(self) -> list[dict[str, t.Any]]:
-        """Exports earlier runs created and did not finish (state and journal)."""
-        state = dict(self.stream_state)
-        if PENDING_JOBS not in state:  # a state written before the kit
-            old = state.get("pending_exports") or []
-            state[PENDING_JOBS] = old or [r for r in [state.get("pending_export")] if r]
-        return unfinished_jobs(state, self._tap.journal.get(self.entity_type))
-
-    def remember(self, records: list[dict[str, t.Any]]) -> None:
-        """Record the type's unfinished exports in the state (and emit it) before polling."""
-        for key in OLD_STATE_KEYS:
-            self.stream_state.pop(key, None)
-        self.remember_jobs(self.stream_state, records)
 
     # -- syncing -------------------------------------------------------------------------
     def get_records(self, context: Context | None) -> t.Iterable[dict[str, t.Any]]:

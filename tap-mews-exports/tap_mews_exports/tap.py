@@ -4,19 +4,19 @@ from __future__ import annotations
 
 import datetime as dt
 import typing as t
-from functools import cached_property
+from functools import cached_property, partial
 from importlib import metadata
 
 from singer_sdk import typing as th
 from singer_sdk.exceptions import ConfigValidationError
 
 from singer_bulk_export_kit.http import MAX_RETRY_WAIT_SETTING, HttpClient
-from singer_bulk_export_kit.jobs import JobOrchestrator
+from singer_bulk_export_kit.jobs import JobOrchestrator, unfinished_jobs
 from singer_bulk_export_kit.limits import Budget, SlidingWindowLimiter
 from singer_bulk_export_kit.tap import KitTap, described_settings
 from tap_mews_exports.client import MewsClient
 from tap_mews_exports.entity_types import DEFAULT_ENTITY_TYPES, STREAM_OF_ENTITY
-from tap_mews_exports.jobs import ExportApi, plan_windows
+from tap_mews_exports.jobs import LEDGER, ExportApi, export_request, plan_windows
 from tap_mews_exports.streams import STREAM_TYPES
 
 
@@ -142,7 +142,7 @@ class TapMewsExports(KitTap):
                 and not self.config.get("ledger_start_date")
                 and not self.config.get("start_date")
                 and not ledger.stream_state.get("replication_key_value")
-                and not ledger.unfinished_records()
+                and not unfinished_jobs([ledger.stream_state], self.journal.get(LEDGER), None)
             ):
                 errors.append(
                     "ledger_entries (LedgerEntry) needs ledger_start_date (or start_date): Mews "
@@ -175,23 +175,19 @@ class TapMewsExports(KitTap):
 
     @cached_property
     def orchestrator(self) -> JobOrchestrator:
-        scope = {
-            name: self.config[key]
-            for key, name in (("enterprise_ids", "EnterpriseIds"), ("chain_ids", "ChainIds"))
-            if self.config.get(key)
-        }
         return JobOrchestrator(
-            ExportApi(self.client, scope),
+            ExportApi(self.client),
             poll_interval=float(self.config["poll_interval_seconds"]),
             timeout=float(self.config["export_timeout_seconds"]),
             max_attempts=int(self.config["max_export_attempts"]),
             serial_groups=True,  # Mews: one pending export per entity type
             journal=self.journal,
-            remember=self._remember,
+            write_state=self._write_state,
         )
 
-    def _remember(self, entity_type: str, records: list[dict[str, t.Any]]) -> None:
-        self.streams[STREAM_OF_ENTITY[entity_type]].remember(records)  # type: ignore[attr-defined]
+    def _write_state(self) -> None:
+        selected = [stream for stream in self.streams.values() if stream.selected]
+        selected[0].write_state_now()  # type: ignore[attr-defined]  # the whole tap state
 
     # -- running ---------------------------------------------------------------------------
     def start_exports(self) -> None:
@@ -201,19 +197,25 @@ class TapMewsExports(KitTap):
             return
         self.exports_started = True
         now = dt.datetime.now(dt.UTC)  # one for every type, so the run's windows are final
+        scope = {  # a portfolio token's enterprises or chains (none: the token's own)
+            name: self.config[key]
+            for key, name in (("enterprise_ids", "EnterpriseIds"), ("chain_ids", "ChainIds"))
+            if self.config.get(key)
+        }
         for stream in self.streams.values():
             if not stream.selected:
                 continue
             entity_type = stream.entity_type  # type: ignore[attr-defined]
-            resumed = self.orchestrator.resume(entity_type, stream.unfinished_records())  # type: ignore[attr-defined]
-            for window in plan_windows(
+            bookmark = stream.stream_state.get("replication_key_value")
+            self.orchestrator.plan(
                 entity_type,
-                resumed_end=resumed[-1].window["end"] if resumed else None,
-                bookmark=stream.stream_state.get("replication_key_value"),
-                config=self.config,
-                now=now,
-            ):
-                self.orchestrator.add(entity_type, window)
+                [stream.stream_state],
+                bookmark=bookmark,
+                params_of=partial(export_request, entity_type, scope),
+                windows_after=partial(
+                    plan_windows, entity_type, bookmark=bookmark, config=self.config, now=now
+                ),
+            )
         self.orchestrator.start()
 
     def sync_all(self) -> None:

@@ -14,6 +14,7 @@ import pytest
 from tap_mews_exports.entity_types import STREAM_OF_ENTITY
 
 from sandbox.mews import CLIENT_TOKEN, ENTITY_COUNTS, MewsApp
+from singer_bulk_export_kit.journal import JobJournal
 from tests.singer_run import executable, run_tap
 
 TAP = "tap-mews-exports"
@@ -290,3 +291,25 @@ def test_unknown_entity_type_rejected_before_any_request(mews, config):
 
 def parse(value: str) -> dt.datetime:
     return dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+
+
+def test_an_export_remembered_for_another_enterprise_is_exported_afresh(mews, config):
+    from tap_mews_exports.jobs import export_request
+
+    config = {**config, "entity_types": ["Company"]}
+    del config["start_date"]  # one window, from the beginning
+    window = {"start": None, "end": "2020-01-01T00:00:00Z"}
+    other = export_request("Company", {"EnterpriseIds": ["another-hotel"]}, window)
+    JobJournal(config["journal_path"]).record(
+        "Company", [{"id": "old-export", "window": window, "params": other}]
+    )
+    run = run_tap(TAP, config)
+    assert run.returncode == 0, run.stderr
+    assert (
+        "Not re-attaching to export old-export (Company, {'start': None, 'end': "
+        "'2020-01-01T00:00:00Z'}): it asked other parameters than this run would"
+    ) in run.stderr
+    polled = [json.loads(r.body)["ExportIds"] for r in mews.app.requests_to(r"/getAll$")]
+    assert polled and all("old-export" not in ids for ids in polled)
+    assert [json.loads(r.body).get("Filters") for r in adds(mews.app)] == [None]  # one, fresh
+    assert run.counts == {"companies": 10}

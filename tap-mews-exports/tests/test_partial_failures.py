@@ -1,5 +1,5 @@
 """One entity type failing does not sink the others (issue 11 item 2); an unknown export
-status stops the run at once; state and journal written before the kit are still read."""
+status stops the run at once; exports remembered without their request are asked afresh."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ import time
 
 from tap_mews_exports.entity_types import STREAM_OF_ENTITY
 from tap_mews_exports.jobs import plan_windows
-from tap_mews_exports.tap import TapMewsExports
 
 from sandbox.mews import ENTITY_COUNTS, MewsApp
 from tests.singer_run import run_tap
@@ -64,40 +63,26 @@ def test_an_unknown_export_status_stops_the_run_at_once(serve, tmp_path):
     assert time.monotonic() - began < 15
 
 
-def test_state_and_journal_written_before_the_kit_are_read(tmp_path):
-    window = {"start": "2024-06-29T00:00:00Z", "end": "2024-12-26T00:00:00Z"}
-    later = {"start": "2024-12-26T00:00:00Z", "end": "2025-06-24T00:00:00Z"}
+def test_exports_remembered_without_their_request_are_exported_afresh(mews, config):
+    """Earlier releases kept no request (``params``) with an export: this run cannot tell
+    whether one asked what it would (another enterprise?), so it asks afresh; the old keys
+    go from the state."""
+    window = {"start": None, "end": "2020-01-01T00:00:00Z"}
     state = {
         "bookmarks": {
-            "companies": {
-                "replication_key": "UpdatedUtc",
-                "replication_key_value": "2024-06-29T00:00:00Z",
-                "pending_exports": [{"export_id": "A", "window": {**window, "by_posting_date": 0}}],
-            },
-            "bills": {"pending_export": {"export_id": "B", "window": window}},
+            "companies": {"pending_exports": [{"export_id": "A", "window": window}]},
+            "bills": {"pending_jobs": [{"id": "B", "window": window, "params": {}}]},
         }
     }
-    journal = tmp_path / "journal.json"
-    journal.write_text(json.dumps({"exports": {"Company": {"export_id": "C", "window": later}}}))
-    config = {
-        "api_url": "http://127.0.0.1:9",
-        "client_token": "x",
-        "access_token": "y",
-        "entity_types": ["Company", "Bill"],
-        "journal_path": str(journal),
-    }
-    tap = TapMewsExports(config=config, state=state)
-    companies, bills = tap.streams["companies"], tap.streams["bills"]
-    assert [r.get("export_id") for r in companies.unfinished_records()] == ["A", "C"]
-    assert [r.get("export_id") for r in bills.unfinished_records()] == ["B"]
-    resumed = tap.orchestrator.resume("Company", companies.unfinished_records())
-    assert [(job.id, job.window["end"]) for job in resumed] == [
-        ("A", "2024-12-26T00:00:00Z"),
-        ("C", "2025-06-24T00:00:00Z"),
-    ]
-    companies.remember([job.record() for job in resumed])  # the new layout replaces the old
-    assert "pending_exports" not in companies.stream_state
-    assert [r["id"] for r in companies.stream_state["pending_jobs"]] == ["A", "C"]
+    config = {**config, "entity_types": ["Company", "Bill"]}
+    del config["start_date"]
+    run = run_tap(TAP, config, state=state)
+    assert run.returncode == 0, run.stderr
+    assert "Not re-attaching to export B (Bill, " in run.stderr
+    assert "Re-attached" not in run.stderr and "Not re-attaching to export A" not in run.stderr
+    assert run.counts == {"companies": ENTITY_COUNTS["Company"], "bills": ENTITY_COUNTS["Bill"]}
+    bookmarks = run.last_state["bookmarks"]
+    assert not any("pending" in key for entry in bookmarks.values() for key in entry)
 
 
 def test_windows_follow_mews_rules():

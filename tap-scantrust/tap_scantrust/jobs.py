@@ -10,18 +10,15 @@ keys are journalled (and kept in the state) first, so a killed run re-attaches t
 from __future__ import annotations
 
 import datetime as dt
-import logging
 import typing as t
 
-from singer_bulk_export_kit.jobs import Job, JobApi, JobOrchestrator, JobRefusedError, JobStatus
-from singer_bulk_export_kit.streams import PENDING_JOBS
+from singer_bulk_export_kit.jobs import Job, JobApi, JobRefusedError, JobStatus
 from singer_bulk_export_kit.windows import TimeWindow, iso_utc, parse_instant, split_time
 from tap_scantrust.errors import CampaignError
 
 if t.TYPE_CHECKING:
     from tap_scantrust.client import ScantrustApi
 
-logger = logging.getLogger("tap-scantrust.jobs")
 # Every status word of a search document: the seed's "complete", the stand-in's others.
 STATUSES = {
     "pending": JobStatus.PENDING,
@@ -72,77 +69,37 @@ class CodeSearchApi(JobApi):
         return str(answer["link"])
 
 
-class CodeSearches(JobOrchestrator):
-    """Plans every campaign's windows, resumes an earlier run's tasks, creates the rest."""
+def search_params(
+    config: t.Mapping[str, t.Any], campaign_id: int, window: t.Mapping[str, t.Any]
+) -> dict[str, t.Any]:
+    """The search's query: campaign, the configured filters under the current API names,
+    and the window as the ``updated_at`` range ``A,B`` (none when open)."""
+    params: dict[str, t.Any] = {"campaign": campaign_id}
+    if config.get("activation_status") is not None:
+        params["status"] = config["activation_status"]
+    if config.get("product_id") is not None:
+        params["products"] = config["product_id"]
+    for key, value in (config.get("scm_filters") or {}).items():
+        params[f"scm_{key}"] = value
+    span = TimeWindow.from_dict(window)
+    if span.start is not None:
+        params["updated_at"] = f"{iso_utc(span.start)},{iso_utc(span.end)}"
+    return params
 
-    def __init__(self, api: ScantrustApi, config: t.Mapping[str, t.Any], **options: t.Any) -> None:
-        super().__init__(
-            CodeSearchApi(api),
-            poll_interval=float(config["poll_interval_seconds"]),
-            timeout=float(config["job_timeout_seconds"]),
-            **options,  # journal, remember
-        )
-        self.config = config
-        self.now = dt.datetime.now(dt.UTC).replace(microsecond=0)
 
-    def plan(self, campaign_id: int, state: dict, journalled: list[dict[str, t.Any]]) -> None:
-        """Resume the campaign's unfinished tasks, then plan windows from where they end."""
-        group = group_of(campaign_id)
-        bookmark = state.get("replication_key_value")
-        stored = journalled or state.get(PENDING_JOBS) or []
-        resumed = self.resume(group, self._resumable(campaign_id, bookmark, stored))
-        resumed_end = resumed[-1].window["end"] if resumed else None
-        for window in self._windows(bookmark, resumed_end):
-            self.add(group, window.as_dict(), self.params(campaign_id, window))
-
-    def start(self) -> None:
-        super().start()
-        created = sum(1 for jobs in self.groups.values() for job in jobs if job.id)
-        logger.info("%d code search task(s) under way; polling them together", created)
-
-    def params(self, campaign_id: int, window: TimeWindow) -> dict[str, t.Any]:
-        """The search's query: campaign, the configured filters under the current API
-        names, and the window as the ``updated_at`` range ``A,B`` (none when open)."""
-        params: dict[str, t.Any] = {"campaign": campaign_id}
-        if self.config.get("activation_status") is not None:
-            params["status"] = self.config["activation_status"]
-        if self.config.get("product_id") is not None:
-            params["products"] = self.config["product_id"]
-        for key, value in (self.config.get("scm_filters") or {}).items():
-            params[f"scm_{key}"] = value
-        if window.start is not None:
-            params["updated_at"] = f"{iso_utc(window.start)},{iso_utc(window.end)}"
-        return params
-
-    def _windows(self, bookmark: str | None, resumed_end: str | None) -> list[TimeWindow]:
-        step = dt.timedelta(days=float(self.config["window_days"]))
-        if resumed_end:  # carry on after the tasks being re-attached to, without overlap
-            start = parse_instant(resumed_end)
-            return split_time(start, self.now, step) if start < self.now else []
-        if bookmark:
-            lookback = dt.timedelta(days=float(self.config["lookback_days"]))
-            return split_time(parse_instant(bookmark) - lookback, self.now, step)
-        first = self.config.get("start_date")  # none: every code, activated or not
-        return split_time(parse_instant(first) if first else None, self.now, step)
-
-    def _resumable(
-        self, campaign_id: int, bookmark: str | None, stored: list[dict[str, t.Any]]
-    ) -> list[dict[str, t.Any]]:
-        """Stored tasks still worth re-attaching to: past the bookmark, same query."""
-        kept = []
-        for record in stored:
-            try:
-                window = TimeWindow.from_dict(record["window"])
-            except (KeyError, TypeError, ValueError):
-                continue
-            if bookmark and window.end <= parse_instant(bookmark):
-                continue  # emitted already (the run stopped before forgetting it)
-            if record.get("params") != self.params(campaign_id, window):
-                logger.info(
-                    "Campaign %s: not re-attaching to search task %s, the filters changed",
-                    campaign_id,
-                    record.get("id"),
-                )
-                continue
-            kept.append(record)
-        return kept
+def search_windows(
+    config: t.Mapping[str, t.Any], now: dt.datetime, bookmark: str | None, resumed_end: str | None
+) -> list[dict[str, t.Any]]:
+    """Windows still to search: after the re-attached tasks (no overlap), else from the
+    bookmark less the lookback, else from start_date (none: every code)."""
+    step = dt.timedelta(days=float(config["window_days"]))
+    if resumed_end:
+        start = parse_instant(resumed_end)
+        windows = split_time(start, now, step) if start < now else []
+    elif bookmark:
+        lookback = dt.timedelta(days=float(config["lookback_days"]))
+        windows = split_time(parse_instant(bookmark) - lookback, now, step)
+    else:
+        first = config.get("start_date")
+        windows = split_time(parse_instant(first) if first else None, now, step)
+    return [window.as_dict() for window in windows]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import tempfile
 import typing as t
 from functools import cached_property
@@ -13,13 +14,14 @@ from singer_sdk.pagination import OffsetPaginator
 from singer_sdk.streams.rest import HTTPRequest, PageContext
 
 from singer_bulk_export_kit.downloads import Download, download
-from singer_bulk_export_kit.streams import PENDING_JOBS, JobStream
+from singer_bulk_export_kit.jobs import JobOrchestrator
+from singer_bulk_export_kit.streams import JobStream
 from singer_bulk_export_kit.windows import iso_utc, split_time
 from tap_scantrust import schemas
 from tap_scantrust.client import ScantrustApi, ScantrustStream, auth_headers
 from tap_scantrust.code_rows import read_codes
 from tap_scantrust.errors import CampaignError
-from tap_scantrust.jobs import CodeSearches, group_of
+from tap_scantrust.jobs import CodeSearchApi, group_of, search_params, search_windows
 
 if t.TYPE_CHECKING:
     import requests
@@ -44,7 +46,7 @@ class CodesStream(_PerCampaign, JobStream, ScantrustStream):
     primary_keys = ("extended_id", "campaign_id")
     replication_key = "changed_before"
     is_sorted = False  # the bookmark moves only once a window was emitted in full
-    _searches: CodeSearches | None = None  # planned and started on first use
+    _searches: JobOrchestrator | None = None  # planned and started on first use
 
     @cached_property
     def schema(self) -> dict[str, t.Any]:  # type: ignore[override]
@@ -60,37 +62,32 @@ class CodesStream(_PerCampaign, JobStream, ScantrustStream):
             bookmark_of=lambda job: job.window["end"],
         )
 
-    def _code_searches(self) -> CodeSearches:
-        """Every campaign's search tasks, resumed or created up front (first call only)."""
+    def _code_searches(self) -> JobOrchestrator:
+        """Every campaign's search tasks, re-attached or created up front (first call)."""
         if self._searches is None:
-            journal = self._tap.journal
-            searches = CodeSearches(
-                ScantrustApi(self), self.config, journal=journal, remember=self._remember
+            config, now = self.config, dt.datetime.now(dt.UTC).replace(microsecond=0)
+            searches = JobOrchestrator(
+                CodeSearchApi(ScantrustApi(self)),
+                poll_interval=float(config["poll_interval_seconds"]),
+                timeout=float(config["job_timeout_seconds"]),
+                journal=self._tap.journal,
+                write_state=self.write_state_now,
             )
-            stored = journal.read()
             for context in self.partitions:
                 # The SDK seeds a partition's state only when that partition starts;
                 # every campaign is planned now, so read the bookmarks directly.
-                campaign_id = context["campaign_id"]
-                state = self.get_context_state(context)
-                searches.plan(campaign_id, state, stored.get(group_of(campaign_id)))
+                campaign_id, state = context["campaign_id"], self.get_context_state(context)
+                bookmark = state.get("replication_key_value")
+                searches.plan(
+                    group_of(campaign_id),
+                    [state],
+                    bookmark=bookmark,
+                    params_of=functools.partial(search_params, config, campaign_id),
+                    windows_after=functools.partial(search_windows, config, now, bookmark),
+                )
             searches.start()
             self._searches = searches
-            self.write_state_now()  # the task keys, before any polling
         return self._searches
-
-    def _remember(self, group: str, records: list[dict[str, t.Any]]) -> None:
-        """Keep a campaign's unfinished task keys in its state; new ones mid-run are written
-        at once (at start, once for all)."""
-        campaign_id = int(group.rsplit(" ", 1)[-1])
-        state = self.get_context_state({"campaign_id": campaign_id})
-        before = {r.get("id") for r in state.get(PENDING_JOBS) or []}
-        if records:
-            state[PENDING_JOBS] = records
-        else:
-            state.pop(PENDING_JOBS, None)
-        if self._searches is not None and {r["id"] for r in records} - before:
-            self.write_state_now()
 
     def _rows_of(self, job: Job) -> t.Iterator[dict[str, t.Any]]:
         campaign_id = int(job.params["campaign"])

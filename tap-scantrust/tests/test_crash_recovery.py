@@ -143,3 +143,22 @@ def test_a_killed_run_reattaches_from_the_journal_and_restarts_a_forgotten_task(
     assert Counter(r["campaign_id"] for r in codes) == FULL
     assert len({(r["extended_id"], r["campaign_id"]) for r in codes}) == sum(FULL.values())
     assert json.loads(journal.read_text()) == {"jobs": {}}
+
+
+def test_a_task_remembered_with_other_filters_is_searched_afresh(scantrust, config, only, tmp_path):
+    from tap_scantrust.jobs import search_params
+
+    journal = JobJournal(tmp_path / "journal.json")
+    config = {**config, "campaign_ids": [103], "journal_path": str(journal.path)}
+    window = {"start": None, "end": "2020-01-01T00:00:00Z"}  # past no bookmark: not done
+    other = search_params({**config, "product_id": 7}, 103, window)  # an earlier filter
+    journal.record("campaign 103", [{"id": "old-task", "window": window, "params": other}])
+    run = run_tap(TAP, config, catalog=only(config, "codes"))
+    assert run.returncode == 0, run.stderr
+    assert (
+        "Not re-attaching to code search task old-task (campaign 103, {'start': None, 'end': "
+        "'2020-01-01T00:00:00Z'}): it asked other parameters than this run would"
+    ) in run.stderr
+    assert scantrust.app.requests_to(r"/documents/old-task") == []  # never polled
+    assert run.counts["codes"] == FULL[103]  # every code, by a new search of its own
+    assert json.loads(journal.path.read_text()) == {"jobs": {}}

@@ -6,6 +6,7 @@ fits; file names are kept before any polling, so a killed run re-attaches.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 import typing as t
 from collections import Counter
@@ -21,7 +22,6 @@ from tap_usaspending_download.errors import USAspendingError
 if t.TYPE_CHECKING:
     from tap_usaspending_download.tap import TapUSAspendingDownload
 
-PENDING = "pending_downloads"  # a stream's state key for its kind's unfinished downloads
 logger = logging.getLogger("tap-usaspending-download.jobs")
 
 
@@ -95,7 +95,7 @@ class Downloads:
             timeout=float(config["job_timeout_seconds"]),
             max_attempts=int(config["download_attempts"]),
             journal=tap.journal,
-            remember=tap.remember_downloads,
+            write_state=tap.file_streams[0].write_state_now,  # the whole state: any stream
         )
         # Every file kind the selected streams read must fit the row limit.
         self.levels = sorted({stream.kind.level for stream in tap.file_streams})
@@ -105,25 +105,28 @@ class Downloads:
         self._fitting: dict[DateWindow, list[DateWindow]] = {}
         today = dt.datetime.now(dt.UTC).date()
         end = config.get("end_date")  # the windows' last day: end_date, never after today
-        last_day = min(dt.date.fromisoformat(str(end)[:10]), today) if end else today
-        stored = tap.journal.read()
+        self.last_day = min(dt.date.fromisoformat(str(end)[:10]), today) if end else today
         for group in self.readers:
             streams = [s for s in tap.file_streams if tap.download_of[s.name] == group]
             # Downloads ending on or before the last day every reader emitted are done.
             bookmarks = [stream.bookmark for stream in streams]
-            covered = None if None in bookmarks else min(t.cast(list[str], bookmarks))
-            from_state = [s.stream_state[PENDING] for s in streams if PENDING in s.stream_state]
-            records = stored.get(group) or (from_state[0] if from_state else [])
-            resumed = self.orchestrator.resume(group, self._resumable(covered, records))
-            start = min(stream.first_day() for stream in streams)
-            if resumed:  # new windows start after the last resumed one
-                start = dt.date.fromisoformat(resumed[-1].window["end"]) + dt.timedelta(days=1)
-            for window in split_dates(start, last_day, int(config["window_days"])):
-                for part in self.fitting(window):
-                    self.orchestrator.add(group, part.as_dict(), self.body(part))
+            self.orchestrator.plan(
+                group,
+                [stream.stream_state for stream in streams],
+                bookmark=None if None in bookmarks else min(t.cast(list[str], bookmarks)),
+                params_of=lambda window: self.body(DateWindow.from_dict(window)),
+                windows_after=functools.partial(self.windows, streams),
+            )
         self.orchestrator.start()
-        under_way = sum(1 for jobs in self.orchestrator.groups.values() for job in jobs if job.id)
-        logger.info("%d download(s) under way; polling them together", under_way)
+
+    def windows(self, streams: list, resumed_end: str | None) -> list[dict[str, t.Any]]:
+        """Windows still to download for ``streams``' kind, each fitting the row limit:
+        after the re-attached ones, else from the earliest first day of its streams."""
+        start = min(stream.first_day() for stream in streams)
+        if resumed_end:
+            start = dt.date.fromisoformat(resumed_end) + dt.timedelta(days=1)
+        windows = split_dates(start, self.last_day, int(self.config["window_days"]))
+        return [part.as_dict() for window in windows for part in self.fitting(window)]
 
     def body(self, window: DateWindow) -> dict[str, t.Any]:
         columns = {"columns": self.columns} if self.columns else {}
@@ -171,28 +174,6 @@ class Downloads:
                 f"/api/v2/download/count/ answered without a row count: {answer}"
             )
         return (level, count, limit) if over else None
-
-    def _resumable(
-        self, covered: str | None, stored: list[dict[str, t.Any]]
-    ) -> list[dict[str, t.Any]]:
-        """Stored downloads still worth re-attaching to: past the bookmark, same request."""
-        kept = []
-        for record in stored:
-            try:
-                window = DateWindow.from_dict(record["window"])
-            except (KeyError, TypeError, ValueError):
-                continue
-            if covered and window.end.isoformat() <= covered:
-                continue  # emitted already (the run stopped before forgetting it)
-            if record.get("params") != self.body(window):
-                logger.info(
-                    "Not re-attaching to download %s (%s): the filters or columns changed",
-                    record.get("id"),
-                    window,
-                )
-                continue
-            kept.append(record)
-        return kept
 
     def zip_of(self, job: Job) -> Path:
         """The job's zip on disk, fetched once for every stream that reads it."""

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import shutil
 import tempfile
-import typing as t
 from functools import cached_property
 from pathlib import Path
 
@@ -14,7 +13,7 @@ from singer_sdk.exceptions import ConfigValidationError
 from singer_bulk_export_kit.http import MAX_RETRY_WAIT_SETTING
 from singer_bulk_export_kit.tap import KitTap, described_settings
 from tap_usaspending_download.columns import downloads_for
-from tap_usaspending_download.jobs import PENDING, Downloads
+from tap_usaspending_download.jobs import Downloads
 from tap_usaspending_download.streams import STREAM_TYPES, DownloadFileStream
 
 DATE_TYPES = ["action_date", "last_modified_date"]
@@ -113,25 +112,7 @@ class TapUSAspendingDownload(KitTap):
     @cached_property
     def downloads(self) -> Downloads:
         """Every download of the run, resumed or created up front (on first use)."""
-        downloads = Downloads(self)
-        self.file_streams[0].write_state_now()  # the file names, before any polling
-        return downloads
-
-    def remember_downloads(self, group: str, records: list[dict[str, t.Any]]) -> None:
-        """A download kind's unfinished file names, kept in its streams' state (written at
-        once when a new one appears mid-run; at start, once for all)."""
-        new = False
-        for stream in self.file_streams:
-            if self.download_of[stream.name] != group:
-                continue
-            before = {r.get("id") for r in stream.stream_state.get(PENDING) or []}
-            new = new or bool({r["id"] for r in records} - before)
-            if records:
-                stream.stream_state[PENDING] = records
-            else:
-                stream.stream_state.pop(PENDING, None)
-        if new and "downloads" in self.__dict__:
-            self.file_streams[0].write_state_now()
+        return Downloads(self)  # it emits the state (the file names) before any polling
 
     def sync_all(self) -> None:
         try:

@@ -17,6 +17,7 @@ from tap_usaspending_download.jobs import DownloadApi
 
 from singer_bulk_export_kit.errors import UnknownJobStatusError
 from singer_bulk_export_kit.jobs import Job, JobStatus
+from singer_bulk_export_kit.journal import JobJournal
 from tests.singer_run import executable, run_tap
 
 TAP = "tap-usaspending-download"
@@ -130,7 +131,7 @@ def test_a_run_killed_while_waiting_reattaches_to_its_downloads(usa, config, tmp
     state = killed_while_waiting(usa, config, tmp_path)
     created = len(usa.app.requests_to(r"/download/(awards|transactions)/"))
     assert created == 2 * 3  # download kinds x windows of 400 days
-    pending = state["bookmarks"]["contracts_prime_transactions"]["pending_downloads"]
+    pending = state["bookmarks"]["contracts_prime_transactions"]["pending_jobs"]
     assert len(pending) == 3
     if kept_in == "state":
         os.remove(config["journal_path"])
@@ -146,7 +147,7 @@ def test_a_run_killed_while_waiting_reattaches_to_its_downloads(usa, config, tmp
     assert len(keys) == len(set(keys)) == 300  # every row exactly once
     assert run.counts["contracts_subawards"] == 40
     assert run.counts["assistance_prime_transactions"] == 200
-    assert "pending_downloads" not in json.dumps(run.last_state)
+    assert "pending_jobs" not in json.dumps(run.last_state)
     with open(config["journal_path"]) as journal:
         assert json.load(journal) == {"jobs": {}}
 
@@ -177,3 +178,26 @@ def test_end_date_bounds_the_windows(serve, tmp_path):
     refused = run_tap("tap-usaspending-download", {**config, "end_date": "2023-12-31"})
     assert refused.returncode == 1
     assert "end_date: must not be before start_date" in refused.stderr
+
+
+def test_a_download_remembered_with_other_columns_is_requested_afresh(usa, config):
+    window = {"start": "2024-01-01", "end": "2025-02-03"}  # the first window this run plans
+    period = {**window, "date_type": "last_modified_date"}
+    other = {
+        "filters": {**config["filters"], "time_period": [{**period}]},
+        "file_format": "csv",
+        "columns": ["award_id_piid"],  # an earlier run's columns setting
+    }
+    JobJournal(config["journal_path"]).record(
+        "transactions", [{"id": "old.zip", "window": window, "params": other}]
+    )
+    run = run_tap(TAP, {**config, "window_days": 5000})  # one download of each kind
+    assert run.returncode == 0, run.stderr
+    assert (
+        "Not re-attaching to download old.zip (transactions, {'start': '2024-01-01', 'end': "
+        "'2025-02-03'}): it asked other parameters than this run would"
+    ) in run.stderr
+    polled = [n for r in usa.app.requests_to(r"/download/status/") for n in r.query["file_name"]]
+    assert len(polled) >= 2 and "old.zip" not in polled
+    assert len(usa.app.requests_to(r"/download/transactions/")) == 1  # asked afresh
+    assert run.counts["contracts_prime_transactions"] == 300
