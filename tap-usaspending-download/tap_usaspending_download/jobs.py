@@ -16,6 +16,7 @@ from singer_bulk_export_kit.jobs import Job, JobApi, JobOrchestrator, JobStatus
 from singer_bulk_export_kit.readers import zip_problem
 from singer_bulk_export_kit.windows import DateWindow, split_dates
 from tap_usaspending_download.client import USAspendingApi
+from tap_usaspending_download.columns import request_columns
 from tap_usaspending_download.errors import USAspendingError
 
 if t.TYPE_CHECKING:
@@ -81,12 +82,14 @@ class Downloads:
     def __init__(self, tap: TapUSAspendingDownload) -> None:
         self.config = config = tap.config
         self.api = USAspendingApi(config["api_url"], tap.retry_policy)
-        self.columns = list(config.get("columns") or [])
-        keys = [k for s in tap.file_streams for k in s.kind.key if k not in self.columns]
-        if self.columns and keys:
-            keys = list(dict.fromkeys(keys))
-            tap.logger.info("Adding the key column(s) %s to the columns setting", keys)
-            self.columns += keys
+        wanted = config.get("columns") or []
+        self.columns = {  # each download asks for its own streams' columns only
+            group: request_columns(
+                wanted, [s.kind for s in tap.file_streams if tap.download_of[s.name] == group]
+            )
+            for group in set(tap.download_of.values())
+        }
+        self.rows_in: dict[str, dict[str, int]] = {}  # records per file of each zip (counts)
         self.workdir = tap.workdir
         self.jobs = DownloadApi(self.api)
         self.orchestrator = JobOrchestrator(
@@ -114,19 +117,19 @@ class Downloads:
             covered = None if None in bookmarks else min(t.cast(list[str], bookmarks))
             from_state = [s.stream_state[PENDING] for s in streams if PENDING in s.stream_state]
             records = stored.get(group) or (from_state[0] if from_state else [])
-            resumed = self.orchestrator.resume(group, self._resumable(covered, records))
+            resumed = self.orchestrator.resume(group, self._resumable(group, covered, records))
             start = min(stream.first_day() for stream in streams)
             if resumed:  # new windows start after the last resumed one
                 start = dt.date.fromisoformat(resumed[-1].window["end"]) + dt.timedelta(days=1)
             for window in split_dates(start, last_day, int(config["window_days"])):
                 for part in self.fitting(window):
-                    self.orchestrator.add(group, part.as_dict(), self.body(part))
+                    self.orchestrator.add(group, part.as_dict(), self.body(group, part))
         self.orchestrator.start()
         under_way = sum(1 for jobs in self.orchestrator.groups.values() for job in jobs if job.id)
         logger.info("%d download(s) under way; polling them together", under_way)
 
-    def body(self, window: DateWindow) -> dict[str, t.Any]:
-        columns = {"columns": self.columns} if self.columns else {}
+    def body(self, group: str, window: DateWindow) -> dict[str, t.Any]:
+        columns = {"columns": self.columns[group]} if self.columns[group] else {}
         return {"filters": self.window_filters(window), "file_format": "csv", **columns}
 
     def window_filters(self, window: DateWindow) -> dict[str, t.Any]:
@@ -173,7 +176,7 @@ class Downloads:
         return (level, count, limit) if over else None
 
     def _resumable(
-        self, covered: str | None, stored: list[dict[str, t.Any]]
+        self, group: str, covered: str | None, stored: list[dict[str, t.Any]]
     ) -> list[dict[str, t.Any]]:
         """Stored downloads still worth re-attaching to: past the bookmark, same request."""
         kept = []
@@ -184,7 +187,7 @@ class Downloads:
                 continue
             if covered and window.end.isoformat() <= covered:
                 continue  # emitted already (the run stopped before forgetting it)
-            if record.get("params") != self.body(window):
+            if record.get("params") != self.body(group, window):
                 logger.info(
                     "Not re-attaching to download %s (%s): the filters or columns changed",
                     record.get("id"),
