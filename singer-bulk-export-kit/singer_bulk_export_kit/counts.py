@@ -7,19 +7,20 @@ per row. A shortfall or an excess fails the job's partition: its bookmark stays.
 
 from __future__ import annotations
 
-import collections
 import functools
 import itertools
 import logging
 import typing as t
+import zipfile
+import zlib
 
 from singer_bulk_export_kit.errors import CorruptFileError, PartitionError
-from singer_bulk_export_kit.readers import READ_ERRORS, csv_damage, zip_csv_members
 
 if t.TYPE_CHECKING:
     from pathlib import Path
 
 logger = logging.getLogger("singer_bulk_export_kit.counts")
+CHUNK_BYTES = 1024 * 1024
 Tally = dict[str, int]  # records read per file of one job
 
 
@@ -59,16 +60,29 @@ def _no_count_declared(service: str, field: str | None) -> None:
 
 def count_csv_records(path: Path, tally: Tally, label: str) -> Tally:
     """Add to ``tally`` the records of each CSV member of the zip at ``path`` it does not
-    hold yet (a provider's count may cover files no stream reads). An empty member (no
-    header, as USAspending writes a file none of the requested columns belong to) holds
-    none. Counted in C: no Python code runs per record."""
-    counted = set(tally)
-    wanted = lambda name: name.lower().endswith(".csv") and name not in counted  # noqa: E731
-    for name, reader in zip_csv_members(path, wanted, label):
-        counter = itertools.count()
-        try:
-            collections.deque(zip(reader, counter, strict=False), maxlen=0)  # counter: endless
-        except READ_ERRORS as exc:
-            raise CorruptFileError(csv_damage(f"{label}: {name}", exc)) from None
-        tally[name] = max(0, next(counter) - 1)  # less the header
+    hold yet (a provider's count may cover files no stream reads). Counted on the bytes, at
+    about a tenth of the cost of parsing: line ends outside quotes, as RFC 4180 and
+    PostgreSQL ``COPY ... CSV`` write them (a quote only ever within a quoted field, where
+    it is doubled). An empty member (no header, as USAspending writes a file none of the
+    requested columns belong to) holds none."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            for name in archive.namelist():
+                if name.lower().endswith(".csv") and name not in tally:
+                    with archive.open(name) as raw:
+                        tally[name] = max(0, _lines(raw) - 1)  # less the header
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError) as exc:
+        raise CorruptFileError(f"{label}: the zip is damaged ({exc})") from None
     return tally
+
+
+def _lines(raw: t.BinaryIO) -> int:
+    """CSV lines of ``raw``: newlines outside quotes (a quoted one is inside a value), and
+    a last line without its newline."""
+    lines, quoted, last = 0, 0, b"\n"
+    while chunk := raw.read(CHUNK_BYTES):
+        parts = chunk.split(b'"')  # text between quotes: outside, inside, outside ...
+        lines += sum(map(bytes.count, parts[quoted::2], itertools.repeat(b"\n")))
+        quoted ^= (len(parts) - 1) & 1
+        last = chunk[-1:]
+    return lines + (last != b"\n")

@@ -1,6 +1,7 @@
-"""Declared row counts: records counted per file by the readers, and by ``count_csv_records``
-for files no stream reads; a shortfall or excess is a ``CountMismatchError`` naming the
-job, the declared count and the count read. Milliseconds, no sockets."""
+"""Declared row counts: records counted per file by the readers, and on the bytes by
+``count_csv_records`` for files no stream reads; a shortfall or excess is a
+``CountMismatchError`` naming the job, the declared count and the count read. Milliseconds,
+no sockets."""
 
 import logging
 import zipfile
@@ -25,12 +26,13 @@ MEMBERS = {
     "A_1.csv": '\ufeffid,note\n1,"two\nlines"\n2,x\n',
     "A_2.csv": "id,note\n3,y\n",
     "B_1.csv": 'id,note\n1,"a ""quoted"" one"\r\n2,z\r\n3,"\r\n"\r\n',
+    "C_1.csv": "id\n1\n2",  # the last line without its newline
     "Empty_1.csv": "",  # no header at all: what USAspending writes for a file with no column
     "readme.txt": "not a CSV\n",
 }
 
 
-def test_readers_count_each_file_once_read_and_the_rest_in_c(tmp_path):
+def test_readers_count_each_file_once_read_and_the_rest_on_the_bytes(tmp_path):
     path = _zip(tmp_path / "a.zip", MEMBERS)
     tally: dict[str, int] = {}
     for name, reader in zip_csv_members(path, lambda n: n.startswith("A_"), "test"):
@@ -39,12 +41,19 @@ def test_readers_count_each_file_once_read_and_the_rest_in_c(tmp_path):
         list(records)
     assert tally == {"A_1.csv": 2, "A_2.csv": 1}
     assert count_csv_records(path, tally, "test") is tally
-    assert tally == {"A_1.csv": 2, "A_2.csv": 1, "B_1.csv": 3, "Empty_1.csv": 0}
+    assert tally == {"A_1.csv": 2, "A_2.csv": 1, "B_1.csv": 3, "C_1.csv": 2, "Empty_1.csv": 0}
+    by_parsing: dict[str, int] = {}  # the bytes counted as csv_records counts when it reads
+    for name, reader in zip_csv_members(path, lambda n: n[0] in "ABC", "test"):
+        list(csv_records(reader, name, by_parsing)[1])
+    assert by_parsing == {name: tally[name] for name in by_parsing}
 
 
 def test_damage_in_a_file_no_stream_reads_is_a_clear_error(tmp_path):
-    path = _zip(tmp_path / "a.zip", {"A_1.csv": b"id\n\xff\xfe\n"})  # not UTF-8
-    with pytest.raises(CorruptFileError, match=r"The download: A_1.csv: the CSV is damaged"):
+    path = tmp_path / "a.zip"
+    with zipfile.ZipFile(path, "w") as archive:  # stored: its bytes can be changed in place
+        archive.writestr("A_1.csv", "id\n1\n2\n")
+    path.write_bytes(path.read_bytes().replace(b"id\n1\n2", b"id\n1\n3"))  # CRC no longer fits
+    with pytest.raises(CorruptFileError, match=r"The download: the zip is damaged \(Bad CRC"):
         count_csv_records(path, {}, "The download")
 
 
