@@ -107,3 +107,21 @@ class FaultPlan:
             retry_after=spec.get("retry_after"),
             payload=spec.get("payload"),
         )
+
+
+# A file's rows cut at a row boundary, or grown, while its declared count stays (an export
+# still being written, a proxy, a provider bug): the provider apps' ``row_faults``.
+ROW_FAULTS = ("fewer", "header only", "more")
+
+
+def miscounted(rows: list[t.Any], fault: str | None) -> list[t.Any]:
+    """The rows a file holds under ``fault``: a tenth fewer, none, or three more (repeated)."""
+    if fault == "fewer":
+        return rows[: len(rows) - max(1, len(rows) // 10)]
+    if fault == "header only":
+        return []
+    if fault == "more":
+        return rows + rows[:3]
+    if fault is not None:
+        raise ValueError(f"unknown row fault {fault!r} (known: {', '.join(ROW_FAULTS)})")
+    return rows

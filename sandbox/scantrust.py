@@ -10,7 +10,8 @@ and malformed filter values answer 400; a scans cursor only works with the query
 was issued for. The S3 stand-in refuses an Authorization header, honours byte
 ranges (``Range``/``If-Range``) and can be slowed down. Faults on demand: the shared
 ``faults`` plan, plus ``fail_next_jobs``, ``corrupt_next_files``,
-``headerless_next_files``, ``expire_next_links``, ``job_seconds_for`` and
+``headerless_next_files``, ``row_faults`` (a file holding fewer or more rows than
+its ``row_count``), ``expire_next_links``, ``job_seconds_for`` and
 ``s3.delay_seconds``.
 """
 
@@ -31,6 +32,7 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 from sandbox.core import HTTPError, Request, Response, SandboxApp, route
+from sandbox.faults import miscounted
 
 SANDBOX_TOKEN = "sandbox-uat-token"
 CODES_ONLY_TOKEN = "sandbox-uat-codes-only"
@@ -253,6 +255,8 @@ class ScantrustApp(SandboxApp):
         self.fail_next_jobs = 0  # documents that end in status "failed"
         self.corrupt_next_files = 0  # zips cut short
         self.headerless_next_files = 0  # CSVs missing the fixed columns
+        # The next files' rows miscounted ("fewer", "header only", "more"), row_count unchanged
+        self.row_faults: list[str] = []
         self.expire_next_links = 0  # links whose presigned URL has already expired
         self.link_ttl = 600.0
         self.cursors: dict[str, dict[str, list[str]]] = {}  # scans cursor -> query it belongs to
@@ -421,6 +425,9 @@ class ScantrustApp(SandboxApp):
             self.corrupt_next_files -= 1 if corrupt else 0
             headerless = self.headerless_next_files > 0
             self.headerless_next_files -= 1 if headerless else 0
+            codes = document.codes
+            if codes and self.row_faults:  # the next file with rows
+                codes = miscounted(codes, self.row_faults.pop(0))
         scm_keys = _scm_keys(document.campaign)
         path = self._workdir / f"{document.key}.zip"
         with (
@@ -431,7 +438,7 @@ class ScantrustApp(SandboxApp):
             writer = csv.writer(text, quoting=csv.QUOTE_ALL, lineterminator="\r\n")
             header = list(FIXED_COLUMNS) + list(scm_keys)
             writer.writerow(header[2:] if headerless else header)
-            for code in document.codes:
+            for code in codes:
                 writer.writerow(code.row(scm_keys))
         if corrupt:
             data = path.read_bytes()

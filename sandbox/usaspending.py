@@ -7,7 +7,9 @@ file kind of the download with the real download's full header (plus one column 
 than any tap, empty on rows modified before its release), split into ``_1.csv``,
 ``_2.csv`` ... parts, each starting with a UTF-8 byte-order mark, written like
 PostgreSQL ``COPY ... CSV HEADER``. Like the real service, each file is cut at the row
-cap silently: only ``/api/v2/download/count/`` tells.
+cap silently: only ``/api/v2/download/count/`` tells. ``total_rows`` counts the rows
+of every file of the zip; ``row_faults`` makes a file hold fewer or more. A requested
+column none of the download's files has is refused (400 ``Unknown columns: [...]``).
 ``legacy=True`` answers with the 2017 design's words (queued, complete, does_not_exist,
 ``url``). Data is deterministic from the seed and spans 2024.
 """
@@ -28,6 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from sandbox.core import HTTPError, Request, Response, SandboxApp, route
+from sandbox.faults import miscounted
 
 KNOWN_FILTERS = {
     "time_period",
@@ -106,6 +109,9 @@ class USAspendingApp(SandboxApp):
         self.forget_downloads = False  # status answers "unknown file" (404, does_not_exist)
         self.running_word: str | None = None  # answered instead of ready/running (e.g. unknown)
         self.fail_message = "Download failed: the database statement timed out"
+        # file prefix -> "fewer", "header only" or "more": that file of the next download
+        # holding it has its rows miscounted, total_rows unchanged
+        self.row_faults: dict[str, str] = {}
         self.jobs: dict[str, Job] = {}
         self.data = _generate(self.seed)
         self._workdir = Path(tempfile.mkdtemp(prefix="sandbox-usaspending-"))
@@ -200,6 +206,14 @@ class USAspendingApp(SandboxApp):
     def start_download(self, request: Request) -> Response:
         body, filters = self._filters(request)
         kind = request.params["kind"]
+        columns = body.get("columns") or []
+        if not isinstance(columns, list) or not all(isinstance(c, str) for c in columns):
+            raise HTTPError(400, {"detail": "columns parameter not provided as a list"})
+        # As the API: a column none of the download's files has is refused (they are the
+        # prime files of its kind and both subaward files).
+        valid = {NEW_COLUMN, *(c for p in (*FILES[kind], *SUBAWARD_FILES) for c in _HEADERS[p])}
+        if unknown := [c for c in columns if c not in valid]:
+            raise HTTPError(400, {"detail": f"Unknown columns: {unknown}"})
         stamp = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d_H%HM%MS%S")
         label = "PrimeAwardSummaries" if kind == "awards" else "PrimeTransactions"
         file_name = f"{label}AndSubawards_{stamp}{secrets.token_hex(4)}.zip"
@@ -276,6 +290,12 @@ class USAspendingApp(SandboxApp):
                 header = [*_HEADERS[prefix], NEW_COLUMN]
                 if job.columns:  # requested order, those the file has
                     header = [c for c in job.columns if c in header]
+                if not header:  # as the API: an empty file, its rows not counted
+                    archive.writestr(f"{prefix}_{stamp}_1.csv", b"")
+                    continue
+                job.rows += len(rows)  # total_rows: every file of the zip, as declared
+                if rows and prefix in self.row_faults:  # the next such file with rows
+                    rows = miscounted(rows, self.row_faults.pop(prefix))
                 parts = [
                     rows[i : i + self.rows_per_file]
                     for i in range(0, len(rows), self.rows_per_file)
@@ -289,7 +309,6 @@ class USAspendingApp(SandboxApp):
                         writer.writerow([row.get(c, "") for c in header])
                     archive.writestr(name, "\ufeff" + buffer.getvalue())
                     job.files.append(name)
-                job.rows += len(rows)
         job.path = path
 
 

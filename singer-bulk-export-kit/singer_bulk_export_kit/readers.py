@@ -48,23 +48,25 @@ def zip_csv_members(
 
 
 _DAMAGED = (zipfile.BadZipFile, zlib.error, EOFError, UnicodeDecodeError)
-_READ_ERRORS = (csv.Error, *_DAMAGED)
+READ_ERRORS = (csv.Error, *_DAMAGED)
 
 
 def csv_records(
-    reader: t.Iterator[list[str]], label: str
+    reader: t.Iterator[list[str]], label: str, tally: dict[str, int] | None = None
 ) -> tuple[list[str], t.Iterator[list[str]]]:
     """The header and the fields of every record, each as wide as the header. Rows are
-    decompressed while the caller reads them: damage surfaces here, as a CorruptFileError."""
+    decompressed while the caller reads them: damage surfaces here, as a CorruptFileError.
+    Once every record was read, their number is added to ``tally[label]`` (``counts``)."""
     try:
         header = next(reader, None)
-    except _READ_ERRORS as exc:
-        raise CorruptFileError(_damage(label, exc)) from None
+    except READ_ERRORS as exc:
+        raise CorruptFileError(csv_damage(label, exc)) from None
     if header is None:
         raise CorruptFileError(f"{label}: the CSV is empty (no header)")
     width = len(header)
 
     def records() -> t.Iterator[list[str]]:
+        number = 1  # the header's line
         try:  # one generator, not two: it runs for every row
             for number, row in enumerate(reader, start=2):
                 if len(row) != width:
@@ -72,13 +74,15 @@ def csv_records(
                         f"{label}: CSV record {number} has {len(row)} fields, the header {width}"
                     )
                 yield row
-        except _READ_ERRORS as exc:
-            raise CorruptFileError(_damage(label, exc)) from None
+        except READ_ERRORS as exc:
+            raise CorruptFileError(csv_damage(label, exc)) from None
+        if tally is not None:  # the record number doubles as the count: no work per row
+            tally[label] = tally.get(label, 0) + number - 1
 
     return header, records()
 
 
-def _damage(label: str, exc: Exception) -> str:
+def csv_damage(label: str, exc: Exception) -> str:
     what = "is not valid CSV" if isinstance(exc, csv.Error) else "is damaged in the zip"
     return f"{label}: the CSV {what} ({exc})"
 

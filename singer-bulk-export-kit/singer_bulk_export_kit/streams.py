@@ -8,6 +8,7 @@ import typing as t
 
 from singer_sdk import typing as th
 
+from singer_bulk_export_kit.counts import Tally, check_count
 from singer_bulk_export_kit.downloads import DownloadError
 from singer_bulk_export_kit.errors import PartitionError
 from singer_bulk_export_kit.sdk_overrides import FastSync
@@ -55,6 +56,12 @@ class ExtraFields:
 class JobStream(FastSync):
     """Stream mixin for rows that come from asynchronous jobs' files."""
 
+    #: the field of a finished job's status answer that declares how many rows its files
+    #: hold (None: the provider declares none). ``rows_of`` has its readers count the
+    #: records of each file into ``row_tally``; ``job_rows`` compares (``counts``).
+    declared_rows_field: str | None = None
+    row_tally: Tally
+
     def job_rows(
         self,
         orchestrator: JobOrchestrator,
@@ -71,7 +78,9 @@ class JobStream(FastSync):
         try:
             for job in orchestrator.jobs(group):
                 orchestrator.wait(job)
+                self.row_tally = {}
                 yield from rows_of(job)
+                self.check_row_count(orchestrator, job)
                 done(job)
                 self.finish_window(state, bookmark_of(job))
         except PartitionError as exc:
@@ -80,3 +89,9 @@ class JobStream(FastSync):
             # A download that kept failing may work next run from the same finished job.
             orchestrator.fail_group(group, str(exc), forget=not isinstance(exc, DownloadError))
             self._tap.record_failure(group, str(exc))
+
+    def check_row_count(self, orchestrator: JobOrchestrator, job: Job) -> None:
+        """A job's files must hold the rows its provider declared, before its bookmark moves."""
+        named = orchestrator.api.named(job)
+        service = self._tap.service_name
+        check_count(named, service, self.declared_rows_field, job.info, self.row_tally)

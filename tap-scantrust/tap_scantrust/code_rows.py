@@ -17,12 +17,15 @@ ADDED = ("campaign_id", "scm", "changed_before")
 FIXED_COLUMNS = tuple(name for name in codes_schema([])["properties"] if name not in ADDED)
 
 
-def read_codes(path: Path, campaign_id: int, changed_before: str) -> t.Iterator[dict[str, t.Any]]:
+def read_codes(
+    path: Path, campaign_id: int, changed_before: str, tally: dict[str, int] | None = None
+) -> t.Iterator[dict[str, t.Any]]:
+    """The rows; each CSV's record count goes into ``tally`` once it was read (``counts``)."""
     label = f"Campaign {campaign_id}"
     members = 0
     for _name, reader in zip_csv_members(path, lambda n: n.lower().endswith(".csv"), label):
         members += 1
-        header, records = csv_records(reader, label)
+        header, records = csv_records(reader, label, tally)
         missing = [c for c in FIXED_COLUMNS if c not in header]
         if missing:
             raise CorruptFileError(

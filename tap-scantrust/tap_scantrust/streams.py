@@ -46,6 +46,7 @@ class CodesStream(_PerCampaign, JobStream, ScantrustStream):
     primary_keys = ("extended_id", "campaign_id")
     replication_key = "changed_before"
     is_sorted = False  # the bookmark moves only once a window was emitted in full
+    declared_rows_field = "row_count"  # the document's count of the codes found
     _searches: JobOrchestrator | None = None  # planned and started on first use
 
     @cached_property
@@ -103,7 +104,7 @@ class CodesStream(_PerCampaign, JobStream, ScantrustStream):
             )
         )
         try:
-            yield from read_codes(path, campaign_id, job.window["end"])
+            yield from read_codes(path, campaign_id, job.window["end"], self.row_tally)
         finally:
             path.unlink(missing_ok=True)
 

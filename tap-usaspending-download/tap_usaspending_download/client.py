@@ -31,8 +31,7 @@ class USAspendingApi:
         if missing_ok and response.status_code == 404:
             return None
         if response.status_code in (400, 422):
-            filters = (kwargs.get("json") or {}).get("filters") or {}
-            raise USAspendingError(_refusal(path, response, filters))
+            raise USAspendingError(_refusal(path, response, kwargs.get("json") or {}))
         if response.status_code >= 400:
             raise USAspendingError(
                 f"USAspending answered HTTP {response.status_code} for {path}: "
@@ -44,9 +43,15 @@ class USAspendingApi:
             raise USAspendingError(f"USAspending answered {path} with non-JSON") from None
 
 
-def _refusal(path: str, response: requests.Response, filters: dict[str, t.Any]) -> str:
-    """The API's refusal, naming the filters its detail points at (else all that were sent)."""
+def _refusal(path: str, response: requests.Response, body: dict[str, t.Any]) -> str:
+    """The API's refusal, naming the setting its detail points at: the columns, else the
+    filters it names (else all that were sent)."""
     detail = error_message(response, "detail")
+    refused = f"USAspending refused the request to {path} (HTTP {response.status_code}): {detail}"
+    if "column" in detail.lower():
+        sent = ", ".join(body.get("columns") or []) or "none"
+        return f"{refused} (columns sent: {sent}). Check the columns setting."
+    filters = body.get("filters") or {}
     named = [
         name
         for name in filters
@@ -57,7 +62,4 @@ def _refusal(path: str, response: requests.Response, filters: dict[str, t.Any]) 
         if named
         else f"filters sent: {', '.join(filters) or 'none'}"
     )
-    return (
-        f"USAspending refused the request to {path} (HTTP {response.status_code}): {detail} "
-        f"({which}). Check the filters setting."
-    )
+    return f"{refused} ({which}). Check the filters setting."

@@ -4,6 +4,7 @@ names: dates, date-times, fiscal years, amounts; everything else (ids, codes) a 
 from __future__ import annotations
 
 import re
+import typing as t
 from dataclasses import dataclass
 
 from tap_usaspending_download import headers
@@ -75,3 +76,15 @@ def downloads_for(selected: list[FileKind]) -> dict[str, str]:
         kind.stream: subawards_from if kind.level == "subawards" else kind.level
         for kind in selected
     }
+
+
+def request_columns(wanted: t.Sequence[str], kinds: t.Sequence[FileKind]) -> list[str]:
+    """The ``columns`` of a download read by ``kinds`` (none wanted: every column): the
+    wanted ones their files have, or that no file of this tap has (newer than the tap: the
+    API judges), then their key columns. Another download's columns would be refused."""
+    if not wanted:
+        return []
+    own = {name for kind in kinds for name in kind.columns}
+    known = {name for kind in KINDS for name in kind.columns}
+    keys = [key for kind in kinds for key in kind.key]
+    return list(dict.fromkeys([*(c for c in wanted if c in own or c not in known), *keys]))

@@ -17,6 +17,7 @@ from singer_bulk_export_kit.jobs import Job, JobApi, JobOrchestrator, JobStatus
 from singer_bulk_export_kit.readers import zip_problem
 from singer_bulk_export_kit.windows import DateWindow, split_dates
 from tap_usaspending_download.client import USAspendingApi
+from tap_usaspending_download.columns import request_columns
 from tap_usaspending_download.errors import USAspendingError
 
 if t.TYPE_CHECKING:
@@ -81,12 +82,14 @@ class Downloads:
     def __init__(self, tap: TapUSAspendingDownload) -> None:
         self.config = config = tap.config
         self.api = USAspendingApi(config["api_url"], tap.retry_policy)
-        self.columns = list(config.get("columns") or [])
-        keys = [k for s in tap.file_streams for k in s.kind.key if k not in self.columns]
-        if self.columns and keys:
-            keys = list(dict.fromkeys(keys))
-            tap.logger.info("Adding the key column(s) %s to the columns setting", keys)
-            self.columns += keys
+        wanted = config.get("columns") or []
+        self.columns = {  # each download asks for its own streams' columns only
+            group: request_columns(
+                wanted, [s.kind for s in tap.file_streams if tap.download_of[s.name] == group]
+            )
+            for group in set(tap.download_of.values())
+        }
+        self.rows_in: dict[str, dict[str, int]] = {}  # records per file of each zip (counts)
         self.workdir = tap.workdir
         self.jobs = DownloadApi(self.api)
         self.orchestrator = JobOrchestrator(
@@ -114,7 +117,9 @@ class Downloads:
                 group,
                 [stream.stream_state for stream in streams],
                 bookmark=None if None in bookmarks else min(t.cast(list[str], bookmarks)),
-                params_of=lambda window: self.body(DateWindow.from_dict(window)),
+                params_of=lambda window, group=group: self.body(
+                    group, DateWindow.from_dict(window)
+                ),
                 windows_after=functools.partial(self.windows, streams),
             )
         self.orchestrator.start()
@@ -128,8 +133,8 @@ class Downloads:
         windows = split_dates(start, self.last_day, int(self.config["window_days"]))
         return [part.as_dict() for window in windows for part in self.fitting(window)]
 
-    def body(self, window: DateWindow) -> dict[str, t.Any]:
-        columns = {"columns": self.columns} if self.columns else {}
+    def body(self, group: str, window: DateWindow) -> dict[str, t.Any]:
+        columns = {"columns": self.columns[group]} if self.columns[group] else {}
         return {"filters": self.window_filters(window), "file_format": "csv", **columns}
 
     def window_filters(self, window: DateWindow) -> dict[str, t.Any]:

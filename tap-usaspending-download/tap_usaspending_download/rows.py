@@ -94,14 +94,16 @@ def read_rows(
     reported: set[str],
     constants: dict[str, t.Any] | None = None,
     as_structs: bool = False,
+    tally: dict[str, int] | None = None,
 ) -> t.Iterator[t.Any]:
     """Typed rows of every part of ``kind`` in the zip at ``path``, each with ``constants``
     added; unknown columns and unreadable values kept in ``_extra`` (``reported`` names
     each once a run). Dicts, or with ``as_structs`` msgspec Structs of the same fields
-    (no dict is built, and msgspec encodes them in C)."""
+    (no dict is built, and msgspec encodes them in C). Each part's record count goes into
+    ``tally`` once it was read (``counts``)."""
     constants = constants or {}
     for member, reader in zip_csv_members(path, kind.matches, "The download"):
-        header, records = csv_records(reader, member)
+        header, records = csv_records(reader, member, tally)
         missing = [k for k in kind.key if k not in header]
         if missing:
             # A partition error: this download kind fails, the others go on.

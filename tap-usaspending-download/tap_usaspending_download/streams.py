@@ -8,6 +8,7 @@ import typing as t
 from singer_sdk import Stream
 from singer_sdk import typing as th
 
+from singer_bulk_export_kit.counts import count_csv_records
 from singer_bulk_export_kit.streams import JobStream, extra_property
 from tap_usaspending_download.columns import DATE, DATETIME, INT, KINDS, MONEY, FileKind
 from tap_usaspending_download.rows import read_rows
@@ -45,6 +46,7 @@ class DownloadFileStream(JobStream, Stream):
     kind: FileKind
     replication_key = "time_period_end"
     is_sorted = False  # bookmarks move per window, once the window was emitted in full
+    declared_rows_field = "total_rows"  # the rows of every CSV in the download's zip
 
     @property
     def bookmark(self) -> str | None:
@@ -72,7 +74,12 @@ class DownloadFileStream(JobStream, Stream):
     def _rows_of(self, job: Job, reported: set[str]) -> t.Iterator[dict[str, t.Any]]:
         constants = {"time_period_end": job.window["end"]}
         path = self._tap.downloads.zip_of(job)
-        yield from read_rows(path, self.kind, reported, constants, self.takes_structs)
+        tally = self.row_tally
+        yield from read_rows(path, self.kind, reported, constants, self.takes_structs, tally)
+        # total_rows covers every file of the zip: the others are counted once for its readers.
+        counted = self._tap.downloads.rows_in.setdefault(str(job.id), {})
+        counted.update(tally)
+        tally.update(count_csv_records(path, counted, "The download"))
 
 
 STREAM_TYPES = [

@@ -35,8 +35,8 @@ SETTING_TEXTS = {
     "window_days": ("Window (days)", "Days per download; a window over the row limit is split."),
     "columns": (
         "Columns",
-        "Only these columns (sent as the request's columns; the streams' key columns are "
-        "added when missing). Default: every column.",
+        "Only these columns: each download asks for those of its own selected streams' "
+        "files, plus their key columns. Default: every column.",
     ),
     "poll_interval_seconds": ("Poll interval", "Pause between download status polls."),
     "job_timeout_seconds": ("Job timeout", "Longest a download may run before the run fails."),
