@@ -109,4 +109,4 @@ class JobStream(FastSync):
             state.pop("progress_markers", None)
             # A download that kept failing may work next run from the same finished job.
             orchestrator.fail_group(group, str(exc), forget=not isinstance(exc, DownloadError))
-            self._tap.record_failure(group, str(exc))
+            self.tap.record_failure(group, str(exc))

@@ -63,7 +63,7 @@ class CodesStream(_PerCampaign, JobStream, ScantrustStream):
     def _code_searches(self) -> CodeSearches:
         """Every campaign's search tasks, resumed or created up front (first call only)."""
         if self._searches is None:
-            journal = self._tap.journal
+            journal = self.tap.journal
             searches = CodeSearches(
                 ScantrustApi(self), self.config, journal=journal, remember=self._remember
             )
@@ -176,7 +176,7 @@ class ScansStream(_PerCampaign, ScantrustStream):
                 yield from super().get_records(window_context)
         except CampaignError as exc:
             self.get_context_state(context).pop("progress_markers", None)
-            self._tap.record_failure(f"campaign {context['campaign_id']} (scans)", str(exc))
+            self.tap.record_failure(f"campaign {context['campaign_id']} (scans)", str(exc))
 
     def post_process(self, row: dict, context: Context | None = None) -> dict | None:
         scan = row.get("scan") or {}

@@ -8,6 +8,7 @@ import typing as t
 from singer_sdk import Stream
 from singer_sdk import typing as th
 
+from singer_bulk_export_kit.record_form import RecordForm
 from singer_bulk_export_kit.streams import JobStream, extra_property
 from tap_usaspending_download.columns import DATE, DATETIME, INT, KINDS, MONEY, FileKind
 from tap_usaspending_download.rows import read_rows
@@ -56,12 +57,12 @@ class DownloadFileStream(JobStream, Stream):
         return dt.date.fromisoformat(str(self.bookmark or self.config["start_date"])[:10])
 
     def get_records(self, context: Context | None) -> t.Iterable[dict[str, t.Any]]:
-        downloads = self._tap.downloads  # every download of the run, created up front
+        downloads = self.tap.downloads  # every download of the run, created up front
         first_day, bookmark = self.first_day().isoformat(), self.bookmark or ""
         reported: set[str] = set()  # columns logged (once a run: one sync per run)
         yield from self.job_rows(
             downloads.orchestrator,
-            self._tap.download_of[self.name],
+            self.tap.download_of[self.name],
             self.stream_state,
             lambda job: self._rows_of(job, reported) if job.window["end"] >= first_day else (),
             # Its kind may start earlier for another stream: never move this one back.
@@ -71,8 +72,9 @@ class DownloadFileStream(JobStream, Stream):
 
     def _rows_of(self, job: Job, reported: set[str]) -> t.Iterator[dict[str, t.Any]]:
         constants = {"time_period_end": job.window["end"]}
-        path = self._tap.downloads.zip_of(job)
-        yield from read_rows(path, self.kind, reported, constants, self.takes_structs)
+        path = self.tap.downloads.zip_of(job)
+        structs = self.record_form >= RecordForm.STRUCT
+        yield from read_rows(path, self.kind, reported, constants, structs)
 
 
 STREAM_TYPES = [
