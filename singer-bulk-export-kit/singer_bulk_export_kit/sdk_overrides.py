@@ -68,10 +68,7 @@ SDK_PRIVATE_SOURCES: dict[tuple[t.Any, str], str] = {
     (_sdk_util, "utc_now"): "79d85139ddece0a3",
 }
 # Private attributes read here: name -> the fingerprinted source that sets them.
-SDK_PRIVATE_ATTRIBUTES: dict[str, tuple[t.Any, str]] = {
-    "_tap": (Stream, "__init__"),
-    "_stream_version": (Stream, "sync"),
-}
+SDK_PRIVATE_ATTRIBUTES = {"_tap": (Stream, "__init__"), "_stream_version": (Stream, "sync")}
 # The SDK's line logged before it re-raises any error of a stream's sync (``Stream.sync``).
 SDK_SYNC_FAILURE_LINE = "An unhandled error occurred while syncing"
 
@@ -274,7 +271,7 @@ class NonZeroTermination:
             sys.exit(128 + signum)
 
 
-def without_sdk_sync_failure_line(record: logging.LogRecord) -> bool:
+def skip_sdk_failure_line(record: logging.LogRecord) -> bool:
     """Log filter dropping the SDK's SDK_SYNC_FAILURE_LINE: an expected failure is one line
     (the tap base logs its cause), an unexpected one its traceback."""
     return not str(record.msg).startswith(SDK_SYNC_FAILURE_LINE)

@@ -27,11 +27,7 @@ from singer_sdk.exceptions import ConfigValidationError, FatalAPIError
 from singer_bulk_export_kit.errors import PartitionsFailedError, TapError
 from singer_bulk_export_kit.http import RetryPolicy
 from singer_bulk_export_kit.journal import JobJournal
-from singer_bulk_export_kit.sdk_overrides import (
-    WRITER,
-    NonZeroTermination,
-    without_sdk_sync_failure_line,
-)
+from singer_bulk_export_kit.sdk_overrides import WRITER, NonZeroTermination, skip_sdk_failure_line
 
 if t.TYPE_CHECKING:
     import click
@@ -78,7 +74,7 @@ class KitTap(NonZeroTermination, Tap):
     def __init__(self, *args: t.Any, validate_config: bool = True, **kwargs: t.Any) -> None:
         self.failures: dict[str, str] = {}
         for handler in logging.getLogger().handlers:
-            handler.addFilter(without_sdk_sync_failure_line)  # added once: same object
+            handler.addFilter(skip_sdk_failure_line)  # added once: same object
         try:
             super().__init__(*args, validate_config=validate_config, **kwargs)
         except ConfigValidationError:
