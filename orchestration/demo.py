@@ -23,7 +23,6 @@ from pathlib import Path
 import psycopg
 
 from orchestration import local_s3
-from orchestration.overlay import batch_ready_project
 from orchestration.partitions import MEWS_ENTITY_TYPES
 from orchestration.project import REPO_ROOT
 from orchestration.runner import private_sys_dir, setting_variables
@@ -149,7 +148,7 @@ def main() -> int:
     database_uri = f"postgresql+psycopg://postgres@127.0.0.1:5432/scale_demo_{name}"
     schemas = {"backfill": f"scale_demo_{name}_backfill", "one job": f"scale_demo_{name}_one"}
     try:
-        project = batch_ready_project(work / "project")
+        project = REPO_ROOT
         create_database(database_uri)
         migrate(database_uri, project)
         with psycopg.connect(PG, autocommit=True) as conn:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -39,6 +40,12 @@ class TapRun:
     @property
     def schemas(self) -> dict[str, dict[str, t.Any]]:
         return {m["stream"]: m for m in self.messages if m["type"] == "SCHEMA"}
+
+    @property
+    def retry_waits(self) -> list[float]:
+        """The waits the retry policy asked for, in order (its WARNING lines): what a test
+        asserts instead of the wall clock, which a loaded machine stretches."""
+        return [float(wait) for wait in re.findall(r"; retrying in ([0-9.]+) s \(", self.stderr)]
 
     @property
     def last_state(self) -> dict[str, t.Any] | None:

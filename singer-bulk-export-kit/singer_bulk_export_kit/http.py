@@ -23,6 +23,7 @@ from singer_sdk.exceptions import RetriableAPIError
 
 from singer_bulk_export_kit.errors import ServiceUnavailableError
 from singer_bulk_export_kit.retry_after import retry_after_seconds
+from singer_bulk_export_kit.sdk_overrides import KitStream
 
 if t.TYPE_CHECKING:
     from singer_bulk_export_kit.limits import SlidingWindowLimiter
@@ -185,13 +186,13 @@ class HttpClient:
         return self.policy.run(attempt, what=what or f"{method} {urlsplit(url).path}", url=url)
 
 
-class RetryingRESTStream:
+class RetryingRESTStream(KitStream):
     """Mixin for the SDK's ``RESTStream``: its requests go through the tap's policy, which
     retries what ``validate_response`` raises as ``RetriableAPIError`` (by default 429, 5xx)."""
 
     @property
     def retry_policy(self) -> RetryPolicy:
-        return self._tap.retry_policy  # type: ignore[attr-defined]
+        return self.tap.retry_policy
 
     def request_decorator(self, func: t.Callable[..., T]) -> t.Callable[..., T]:
         def call(prepared_request: requests.PreparedRequest, context: t.Any) -> T:

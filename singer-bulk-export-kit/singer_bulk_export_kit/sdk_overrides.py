@@ -1,9 +1,12 @@
-"""Every place the kit replaces or calls a private part of singer-sdk, in one module.
+"""Every place the kit replaces, calls or reads a private part of singer-sdk, in one module.
 
 The SDK does not promise these stay the same between releases, so ``SDK_PRIVATE_SOURCES``
-fingerprints the source of each one as it was when the overrides were written, and
-``tests/test_sdk_overrides.py`` fails when an SDK release changes one. ``TAP_SDK_DEFAULTS=1``
-turns the speed levers off (for the benchmark and a test proving the records are the same).
+fingerprints the source of each one as it was when the overrides were written (a private
+attribute, ``SDK_PRIVATE_ATTRIBUTES``, by the source that sets it), and
+``tests/test_sdk_overrides.py`` fails when an SDK release changes one. No other module of
+the kit nor any tap names a private SDK part (``tests/test_private_names.py``).
+``TAP_SDK_DEFAULTS=1`` turns the speed levers off (for the benchmark and a test proving the
+records are the same).
 """
 
 from __future__ import annotations
@@ -27,10 +30,14 @@ from singer_sdk.io_base import SingerWriter
 from singer_sdk.mapper import SameRecordTransform
 from singer_sdk.plugin_base import PluginBase
 
+from singer_bulk_export_kit.record_form import RecordForm
 from singer_bulk_export_kit.stdout import STDOUT, BufferedWriter
 
 if t.TYPE_CHECKING:
     from types import FrameType
+
+    from singer_bulk_export_kit.batch import BatchFiles
+    from singer_bulk_export_kit.tap import KitTap
 
     _Stream = Stream  # the mixins below are only ever mixed into SDK streams
 else:
@@ -44,6 +51,8 @@ CONFORMANCE = TypeConformanceLevel.RECURSIVE if SDK_DEFAULTS else TypeConformanc
 # The SDK internals replaced or called below: the start of the sha256 of their source in
 # singer-sdk 0.54.9.
 SDK_PRIVATE_SOURCES: dict[tuple[t.Any, str], str] = {
+    (Stream, "__init__"): "d688dac686f01d3b",  # sets _tap and _stream_version
+    (Stream, "sync"): "6b4262dcdddf22b4",  # sets _stream_version; logs SDK_SYNC_FAILURE_LINE
     (Stream, "_generate_record_messages"): "9b5f9fbcdedb7a1a",
     (Stream, "_increment_stream_state"): "cabc0edb2fd4f000",
     (Stream, "_sync_records"): "8928dc7f50e9bf57",
@@ -58,11 +67,23 @@ SDK_PRIVATE_SOURCES: dict[tuple[t.Any, str], str] = {
     (PluginBase, "_handle_termination"): "d467c7407cf55b00",
     (_sdk_util, "utc_now"): "79d85139ddece0a3",
 }
+# Private attributes read here: name -> the fingerprinted source that sets them.
+SDK_PRIVATE_ATTRIBUTES = {"_tap": (Stream, "__init__"), "_stream_version": (Stream, "sync")}
+# The SDK's line logged before it re-raises any error of a stream's sync (``Stream.sync``).
+SDK_SYNC_FAILURE_LINE = "An unhandled error occurred while syncing"
 
 
 def source_fingerprint(owner: t.Any, name: str) -> str:
     source = inspect.getsource(getattr(owner, name))
     return hashlib.sha256(source.encode()).hexdigest()[:16]
+
+
+class KitStream(_Stream):
+    """Stream mixin of every kit stream: ``tap``, the tap the stream belongs to."""
+
+    @property
+    def tap(self) -> KitTap:
+        return self._tap  # type: ignore[return-value]  # the SDK keeps it private
 
 
 class FastRecordMessages(_Stream):
@@ -96,15 +117,16 @@ class WindowBookmarks(_Stream):
     """Stream mixin: rows come in file order, not sorted by the replication key, so the
     bookmark moves only when every row of a window went out (``finish_window``)."""
 
+    _open_batch: BatchFiles | None = None  # the kit's BATCH file being written, if any
+
     def _increment_stream_state(self, latest_record: dict, *, context: t.Any = None) -> None:
         """No per-record bookkeeping."""
 
     def finish_window(self, state: dict, value: str) -> None:
         """Every row up to ``value`` was emitted: move ``state``'s bookmark there. In BATCH
         mode the open file is announced first: no STATE covers a row outside a finished file."""
-        batch = getattr(self, "_open_batch", None)
-        if batch is not None:
-            batch.cut()
+        if self._open_batch is not None:
+            self._open_batch.cut()
         state.pop("progress_markers", None)  # the bookmark is the window, not a row value
         state["replication_key"] = self.replication_key
         state["replication_key_value"] = value
@@ -115,13 +137,15 @@ class WindowBookmarks(_Stream):
         self._write_state_message()
 
 
-class FastSync(FastRecordMessages, WindowBookmarks):
+class FastSync(KitStream, FastRecordMessages, WindowBookmarks):
     """Stream mixin for rows the tap typed itself: a lean replacement of the SDK's
     per-record loop (``_sync_records``: post_process, partition keys, one msgspec line
     written to a buffered stdout, no message object, no flush per row: see ``stdout.py``)
     and BATCH files straight from the rows (``get_batches``), JSON lines passed through as
-    they are where the stream can (``passes_lines_through``). Taken only when nothing would
-    differ (see ``_fast_sync_possible``); otherwise the SDK's own path runs."""
+    they are where the stream can (``record_form``). Taken only when nothing would differ
+    (see ``_fast_sync_possible``); otherwise the SDK's own path runs."""
+
+    _taken_form = RecordForm.DICT  # what the kit's writer running now takes
 
     def _fast_sync_possible(self) -> bool:
         maps = self.stream_maps
@@ -133,21 +157,15 @@ class FastSync(FastRecordMessages, WindowBookmarks):
             and maps[0].stream_alias == self.name
             and not self.child_streams
             and self.ABORT_AT_RECORD_COUNT is None  # --test
-            and isinstance(self._tap.message_writer, BufferedWriter)
+            and isinstance(self.tap.message_writer, BufferedWriter)
         )
 
     @property
-    def takes_structs(self) -> bool:
-        """Whether ``get_records`` may yield rows as msgspec Structs (encoded in C, no dict
-        built): only while the lean loop or the kit's BATCH writer takes the rows, and with
-        no partition keys to add. Such a row is final: ``post_process`` is not called."""
-        return getattr(self, "_lean_sync", False) and not self.partitions
-
-    @property
-    def passes_lines_through(self) -> bool:
-        """Whether ``get_records`` may yield a row as a JSON object line (bytes) that goes
-        into the BATCH file as it is: as ``takes_structs``, in BATCH mode only."""
-        return getattr(self, "_open_batch", None) is not None and self.takes_structs
+    def record_form(self) -> RecordForm:
+        """The richest ``RecordForm`` ``get_records`` may yield now: ``STRUCT`` while the
+        lean loop takes the rows, ``LINE`` while the kit's BATCH writer does, ``DICT``
+        otherwise and for a partitioned stream (its rows get partition keys added)."""
+        return RecordForm.DICT if self.partitions else self._taken_form
 
     def typed_rows(self, context: dict | None) -> t.Iterator[t.Any]:
         """Every row of every partition as ``_sync_records`` would see it (a row that is not
@@ -160,7 +178,7 @@ class FastSync(FastRecordMessages, WindowBookmarks):
             self._write_starting_replication_value(current)
             keys = list((partition or {}).items())
             for row in self.get_records(current):
-                if row.__class__ is not dict:  # final already (see takes_structs)
+                if row.__class__ is not dict:  # final already (see RecordForm)
                     yield row
                     continue
                 record = self.post_process(row, current)
@@ -188,7 +206,7 @@ class FastSync(FastRecordMessages, WindowBookmarks):
         rows = 0
         write = STDOUT.out.write
         line = bytearray(256)
-        self._lean_sync = True
+        self._taken_form = RecordForm.STRUCT
         with counter, timer:
             try:
                 for rows, record in enumerate(self.typed_rows(context), start=1):
@@ -201,7 +219,7 @@ class FastSync(FastRecordMessages, WindowBookmarks):
                         counter.increment(COUNT_EVERY_MASK + 1)
                     yield record
             finally:
-                self._lean_sync = False
+                self._taken_form = RecordForm.DICT
                 counter.increment(rows & COUNT_EVERY_MASK)
                 STDOUT.flush()
         self.write_state_now()
@@ -223,7 +241,7 @@ class FastSync(FastRecordMessages, WindowBookmarks):
         batch = BatchFiles(
             tap_name=self.tap_name, stream_name=self.name, config=batch_config, announce=announce
         )
-        self._open_batch, self._lean_sync = batch, True
+        self._open_batch, self._taken_form = batch, RecordForm.LINE
         try:
             with batches, self.get_record_counter() as counter:
                 rows = 0  # counted once, not per row (a method call and a clock read each)
@@ -232,7 +250,7 @@ class FastSync(FastRecordMessages, WindowBookmarks):
                 batch.cut()
                 counter.increment(rows)
         finally:
-            self._open_batch, self._lean_sync = None, False
+            self._open_batch, self._taken_form = None, RecordForm.DICT
             batch.discard()
 
 
@@ -244,10 +262,16 @@ class NonZeroTermination:
     def _handle_termination(self, signum: int, frame: FrameType | None) -> None:
         tap: t.Any = self
         try:
-            tap._state_writer.write_state(tap.state)
+            tap.state_writer.write_state(tap.state)
         finally:
             logging.getLogger(tap.name).error(
                 f"Stopped by {signal.Signals(signum).name}: the state of finished windows was "
                 f"written; exiting {128 + signum}"
             )
             sys.exit(128 + signum)
+
+
+def skip_sdk_failure_line(record: logging.LogRecord) -> bool:
+    """Log filter dropping the SDK's SDK_SYNC_FAILURE_LINE: an expected failure is one line
+    (the tap base logs its cause), an unexpected one its traceback."""
+    return not str(record.msg).startswith(SDK_SYNC_FAILURE_LINE)

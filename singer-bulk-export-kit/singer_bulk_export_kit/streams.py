@@ -88,10 +88,10 @@ class JobStream(FastSync):
             state.pop("progress_markers", None)
             # A download that kept failing may work next run from the same finished job.
             orchestrator.fail_group(group, str(exc), forget=not isinstance(exc, DownloadError))
-            self._tap.record_failure(group, str(exc))
+            self.tap.record_failure(group, str(exc))
 
     def check_row_count(self, orchestrator: JobOrchestrator, job: Job) -> None:
         """A job's files must hold the rows its provider declared, before its bookmark moves."""
         named = orchestrator.api.named(job)
-        service = self._tap.service_name
+        service = self.tap.service_name
         check_count(named, service, self.declared_rows_field, job.info, self.row_tally)

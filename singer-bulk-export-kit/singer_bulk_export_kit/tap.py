@@ -10,6 +10,7 @@ import copy
 import difflib
 import functools
 import hashlib
+import inspect
 import json
 import logging
 import os
@@ -26,7 +27,7 @@ from singer_sdk.exceptions import ConfigValidationError, FatalAPIError
 from singer_bulk_export_kit.errors import PartitionsFailedError, TapError
 from singer_bulk_export_kit.http import RetryPolicy
 from singer_bulk_export_kit.journal import JobJournal
-from singer_bulk_export_kit.sdk_overrides import WRITER, NonZeroTermination
+from singer_bulk_export_kit.sdk_overrides import WRITER, NonZeroTermination, skip_sdk_failure_line
 
 if t.TYPE_CHECKING:
     import click
@@ -62,10 +63,18 @@ class KitTap(NonZeroTermination, Tap):
     #: what one partition is, for the failure summary, e.g. "campaign"
     partition_noun: str = "partition"
 
+    def __init_subclass__(cls, **kwargs: t.Any) -> None:
+        super().__init_subclass__(**kwargs)
+        # The SDK's --about shows the class docstring as the description, inside a template
+        # it dedents: a second line would indent the whole page (a code block in markdown).
+        # The first paragraph on one line is the description; the rest is for developers.
+        if cls.__doc__:
+            cls.__doc__ = " ".join(inspect.cleandoc(cls.__doc__).split("\n\n")[0].split())
+
     def __init__(self, *args: t.Any, validate_config: bool = True, **kwargs: t.Any) -> None:
         self.failures: dict[str, str] = {}
         for handler in logging.getLogger().handlers:
-            handler.addFilter(_without_sdk_sync_failure_line)  # added once: same object
+            handler.addFilter(skip_sdk_failure_line)  # added once: same object
         try:
             super().__init__(*args, validate_config=validate_config, **kwargs)
         except ConfigValidationError:
@@ -182,9 +191,3 @@ class KitTap(NonZeroTermination, Tap):
             sys.exit(1)
 
         return run
-
-
-def _without_sdk_sync_failure_line(record: logging.LogRecord) -> bool:
-    """Drops the SDK's "An unhandled error occurred while syncing ..." line: an expected
-    failure is one line (the tap base logs its cause), an unexpected one its traceback."""
-    return not str(record.msg).startswith("An unhandled error occurred while syncing")

@@ -14,12 +14,13 @@ from singer_sdk.exceptions import ConfigValidationError
 from singer_bulk_export_kit.errors import AuthError, PartitionError
 from singer_bulk_export_kit.http import MAX_RETRY_WAIT_SETTING, HttpClient
 from singer_bulk_export_kit.readers import DeclaredObjectLines, jsonl_rows
-from singer_bulk_export_kit.sdk_overrides import FastSync
+from singer_bulk_export_kit.record_form import RecordForm
+from singer_bulk_export_kit.sdk_overrides import FastSync, KitStream
 from singer_bulk_export_kit.streams import ExtraFields, extra_property
 from singer_bulk_export_kit.tap import KitTap
 
 
-class ThingsStream(Stream):
+class ThingsStream(KitStream, Stream):
     name = "things"
     primary_keys = ("id",)
     schema = th.PropertiesList(th.Property("id", th.IntegerType)).to_dict()
@@ -29,7 +30,7 @@ class ThingsStream(Stream):
         return [{"part": p} for p in self.config["parts"]]
 
     def get_records(self, context: t.Any) -> t.Iterable[dict]:
-        tap: t.Any = self._tap
+        tap = self.tap
         response = HttpClient(tap.retry_policy).request("GET", f"{self.config['api_url']}/x")
         if response.status_code == 401:
             raise AuthError(f"Acme refused the token (HTTP 401) for part {context['part']}")
@@ -67,6 +68,7 @@ class RowsStream(FastSync, Stream):
 
     def get_records(self, context: t.Any) -> t.Iterable[dict]:
         state = self.get_context_state(context)
+        self.logger.info("record form: %s", self.record_form.name)
         for window in range(int(self.config.get("windows", 2))):
             end = f"2024-01-0{window + 1}"
             for n in range(int(self.config.get("rows", 3))):
@@ -106,7 +108,8 @@ class LinesStream(FastSync, Stream):
         with tempfile.TemporaryDirectory() as folder:
             path = Path(folder) / "lines.jsonl"
             path.write_bytes(b"".join(LINES))
-            passing = as_line if self.passes_lines_through else None
+            self.logger.info("record form: %s", self.record_form.name)
+            passing = as_line if self.record_form >= RecordForm.LINE else None
             for _number, row in jsonl_rows(path, 0, "lines", passing):
                 yield row if isinstance(row, bytes) else extra.split(row)
         self.finish_window(self.stream_state, "4")

@@ -21,7 +21,7 @@ from singer_bulk_export_kit.stdout import SingerStdout
 HERE = Path(__file__).resolve().parent
 
 
-def run(tmp_path, config, env=None, stream="rows", returncode=0):
+def run(tmp_path, config, env=None, stream="rows", returncode=0, logs=None):
     path = tmp_path / "config.json"
     path.write_text(json.dumps(config))
     catalog = subprocess.run(
@@ -52,6 +52,8 @@ def run(tmp_path, config, env=None, stream="rows", returncode=0):
         check=False,
     )
     assert done.returncode == returncode, done.stderr
+    if logs is not None:
+        logs.append(done.stderr)
     return [json.loads(line) for line in done.stdout.splitlines()]
 
 
@@ -76,8 +78,10 @@ def test_the_lean_loop_emits_what_the_sdk_loop_does(tmp_path, unbuffered):
     # (containers) as without, every STATE comes after the rows it covers.
     config = {**CONFIG, "rows": 1500}
     env = {"PYTHONUNBUFFERED": unbuffered}
-    fast = run(tmp_path, config, env)
+    logs: list[str] = []
+    fast = run(tmp_path, config, env, logs=logs)
     sdk = run(tmp_path, config, {**env, "TAP_SDK_DEFAULTS": "1"})
+    assert "record form: DICT" in logs[0]  # partitioned: partition keys go into dicts
     assert records(fast) == records(sdk)
     assert len(records(fast)) == 2 * 3 * 1500
     seen: list[dict] = []
@@ -142,8 +146,15 @@ def test_lines_of_declared_fields_pass_into_batch_files_as_they_are(tmp_path):
         "encoding": {"format": "jsonl", "compression": "gzip"},
         "storage": {"root": folder.as_uri()},
     }
-    in_record_mode = records(run(tmp_path, CONFIG, stream="lines"))
-    messages = run(tmp_path, {**CONFIG, "batch_config": batch_config}, stream="lines")
+    logs: list[str] = []
+    in_record_mode = records(run(tmp_path, CONFIG, stream="lines", logs=logs))
+    messages = run(tmp_path, {**CONFIG, "batch_config": batch_config}, stream="lines", logs=logs)
+    sdk_path = run(tmp_path, CONFIG, {"TAP_SDK_DEFAULTS": "1"}, stream="lines", logs=logs)
+    assert records(sdk_path) == in_record_mode
+    # The record form get_records was offered: Structs to the lean loop, lines to the
+    # kit's BATCH writer, dicts only to the SDK's own loop.
+    forms = [log.split("record form: ")[1].split()[0] for log in logs]
+    assert forms == ["STRUCT", "LINE", "DICT"]
     [batch] = [m for m in messages if m["type"] == "BATCH"]
     with gzip.open(urlparse(batch["manifest"][0]).path) as handle:
         written = handle.read().splitlines(keepends=True)

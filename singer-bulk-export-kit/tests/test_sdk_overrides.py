@@ -1,9 +1,16 @@
 """Fails loudly when a singer-sdk release changes a private method the kit replaces or
 calls: read the new source, adapt ``sdk_overrides.py``, then refresh the fingerprint."""
 
+import inspect
+
 import pytest
 
-from singer_bulk_export_kit.sdk_overrides import SDK_PRIVATE_SOURCES, source_fingerprint
+from singer_bulk_export_kit.sdk_overrides import (
+    SDK_PRIVATE_ATTRIBUTES,
+    SDK_PRIVATE_SOURCES,
+    SDK_SYNC_FAILURE_LINE,
+    source_fingerprint,
+)
 
 
 @pytest.mark.parametrize(
@@ -15,6 +22,19 @@ def test_the_sdk_source_the_overrides_rely_on_is_unchanged(owner, name):
         "replaces or calls it. Check the override against the new source, then update "
         "SDK_PRIVATE_SOURCES."
     )
+
+
+@pytest.mark.parametrize("name", list(SDK_PRIVATE_ATTRIBUTES))
+def test_each_private_attribute_is_set_by_a_fingerprinted_source(name):
+    owner, method = SDK_PRIVATE_ATTRIBUTES[name]
+    assert (owner, method) in SDK_PRIVATE_SOURCES
+    assert f"self.{name} = " in inspect.getsource(getattr(owner, method))
+
+
+def test_the_filtered_log_line_is_the_sdks():
+    from singer_sdk import Stream
+
+    assert f'"{SDK_SYNC_FAILURE_LINE} ' in inspect.getsource(Stream.sync)
 
 
 def test_only_the_overrides_module_names_private_sdk_parts():

@@ -31,7 +31,7 @@ class TraceApiStream(RetryingRESTStream, RESTStream):
 
     @property
     def authenticator(self) -> t.Any:
-        return self._tap.authenticator  # one token for every request of the run
+        return self.tap.authenticator  # one token for every request of the run
 
     @property
     def http_headers(self) -> dict[str, str]:

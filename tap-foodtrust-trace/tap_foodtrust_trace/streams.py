@@ -8,6 +8,7 @@ import typing as t
 
 from singer_sdk import Stream
 
+from singer_bulk_export_kit.sdk_overrides import KitStream
 from tap_foodtrust_trace import parse, schemas
 from tap_foodtrust_trace.client import TraceApiStream, product_id_of
 from tap_foodtrust_trace.errors import TraceRequestError, UnknownProductError
@@ -28,7 +29,7 @@ class TracesStream(TraceApiStream):
 
     @property
     def partitions(self) -> list[dict[str, str]]:
-        return [{"trace_product_id": pid} for pid in self._tap.product_ids]
+        return [{"trace_product_id": pid} for pid in self.tap.product_ids]
 
     def get_url_params(self, context: Context | None, next_page_token: t.Any) -> dict[str, t.Any]:
         return {"productId": context["trace_product_id"]}
@@ -37,7 +38,7 @@ class TracesStream(TraceApiStream):
         try:
             yield from super().get_records(context)
         except (UnknownProductError, TraceRequestError) as exc:
-            self._tap.record_failure(context["trace_product_id"], str(exc))
+            self.tap.record_failure(context["trace_product_id"], str(exc))
 
     def parse_response(self, response: requests.Response) -> t.Iterable[dict[str, t.Any]]:
         product_id = product_id_of(response)
@@ -60,14 +61,14 @@ class TracesStream(TraceApiStream):
         yield parse.summary(product_id, payload, trace)
 
 
-class TraceSectionStream(Stream):
+class TraceSectionStream(KitStream, Stream):
     """A section of the trace the parent stream just fetched."""
 
     parent_stream_type = TracesStream
     state_partitioning_keys: t.ClassVar[list[str]] = ["trace_product_id"]
 
     def get_records(self, context: Context | None) -> t.Iterable[dict[str, t.Any]]:
-        current = self._tap.streams["traces"].current
+        current = self.tap.streams["traces"].current
         if current is not None and current[0] == context["trace_product_id"]:
             yield from self.rows(*current)
 

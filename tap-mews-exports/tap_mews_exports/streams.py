@@ -13,6 +13,7 @@ from singer_sdk import Stream
 from singer_bulk_export_kit.downloads import Download, download
 from singer_bulk_export_kit.errors import CorruptFileError, JobFailedError
 from singer_bulk_export_kit.readers import DeclaredObjectLines, jsonl_rows, last_json_line_problem
+from singer_bulk_export_kit.record_form import RecordForm
 from singer_bulk_export_kit.streams import ExtraFields, JobStream
 from tap_mews_exports.entity_types import STREAM_OF_ENTITY
 from tap_mews_exports.jobs import LEDGER, export_files
@@ -42,11 +43,11 @@ class ExportStream(JobStream, Stream):
 
     @property
     def orchestrator(self) -> JobOrchestrator:
-        return self._tap.orchestrator
+        return self.tap.orchestrator
 
     # -- syncing -------------------------------------------------------------------------
     def get_records(self, context: Context | None) -> t.Iterable[dict[str, t.Any]]:
-        self._tap.start_exports()  # done already by a sync; not by --test or a dry run
+        self.tap.start_exports()  # done already by a sync; not by --test or a dry run
         prefix = f"tap-mews-{self.name}-"
         with tempfile.TemporaryDirectory(prefix=prefix, ignore_cleanup_errors=True) as workdir:
             yield from self.job_rows(
@@ -70,7 +71,7 @@ class ExportStream(JobStream, Stream):
         emitted twice; earlier files are never fetched again."""
         label = f"{self.entity_type} export {job.id}, file {index + 1} of {count}"
         emitted = 0  # lines of this file already on stdout (kept across readings)
-        as_line = self.declared_lines if self.passes_lines_through else None
+        as_line = self.declared_lines if self.record_form >= RecordForm.LINE else None
         for reading in range(1, FILE_READINGS + 1):
             entry = export_files(self.orchestrator, job, fresh=reading > 1)[index]
             path = download(

@@ -8,7 +8,6 @@ import datetime as dt
 import json
 import math
 import subprocess
-import time
 
 from tap_mews_exports.tap import TapMewsExports
 
@@ -104,9 +103,8 @@ def test_concurrent_exports_take_about_the_slowest_not_the_sum(serve, tmp_path):
     polls = app.requests_to(r"/getAll$")
     assert len(adds) == 4 and max(a.at for a in adds) < polls[0].at  # all created up front
     assert sorted(json.loads(polls[0].body)["ExportIds"]) == sorted(app.exports)  # one call
-    last_file = max(r.at for r in app.requests_to(r"/files/"))
-    elapsed = last_file - adds[0].at
-    assert 2 <= elapsed < 4.5, elapsed  # one after the other would take 8 s or more
+    # Side by side, not one after the other: no file is read before every export exists.
+    assert max(a.at for a in adds) < min(r.at for r in app.requests_to(r"/files/"))
 
 
 def test_backfill_windows_of_all_types_run_side_by_side(serve, tmp_path):
@@ -117,18 +115,17 @@ def test_backfill_windows_of_all_types_run_side_by_side(serve, tmp_path):
         "poll_interval_seconds": 0.1,
         "journal_path": str(tmp_path / "journal.json"),
     }
-    began = time.monotonic()
     run = run_tap(TAP, config)
-    elapsed = time.monotonic() - began
     assert run.returncode == 0, run.stderr
     assert run.counts == {"companies": 10, "bills": 30, "customers": 50}
     adds = [json.loads(r.body) for r in app.requests_to(r"/add$")]
     per_type = {kind: sum(a["EntityType"] == kind for a in adds) for kind in ("Company", "Bill")}
     windows = per_type["Company"]
     assert windows >= 5 and per_type["Bill"] == windows  # 2024-01-01 to now, 180 days each
-    # 3 types x windows exports of 1 s each: about windows seconds side by side,
-    # 3 x windows one type after the other.
-    assert elapsed < 2 * windows + 4, elapsed
+    # 3 types x windows exports of 1 s each, side by side: the first poll already asks
+    # after one export of each type (one type after the other: one export a poll).
+    first_poll = json.loads(app.requests_to(r"/getAll$")[0].body)["ExportIds"]
+    assert len(first_poll) == 3
 
 
 def test_resume_from_the_state_alone(serve, tmp_path):
@@ -194,7 +191,6 @@ def test_pending_export_without_record_gives_up_at_the_timeout(
         "poll_interval_seconds": 0.3,
         "export_timeout_seconds": 1.5,
     }
-    began = time.monotonic()
     run = run_tap(TAP, config)
     assert run.returncode == 1
     assert run.stderr.count("Cannot create the export for Company") == 1  # warned once
@@ -204,6 +200,6 @@ def test_pending_export_without_record_gives_up_at_the_timeout(
     assert "Traceback" not in run.stderr
     # the other run's, then ours once per poll interval until the timeout has passed
     tries = app.requests_to(r"/add$")[1:]
-    assert 5 <= len(tries) <= 8
+    # (a load can only make the span longer and the tries fewer: no upper bound on time)
+    assert len(tries) <= 8
     assert tries[-1].at - tries[0].at >= 1.5
-    assert time.monotonic() - began < 20

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import time
 
 from tap_mews_exports.entity_types import STREAM_OF_ENTITY
 from tap_mews_exports.jobs import plan_windows
@@ -51,7 +50,6 @@ def test_an_unknown_export_status_stops_the_run_at_once(serve, tmp_path):
         "poll_interval_seconds": 0.05,
         "journal_path": str(tmp_path / "journal.json"),
     }
-    began = time.monotonic()
     run = run_tap(TAP, config)  # export_timeout_seconds stays 7200
     assert run.returncode == 1
     assert (
@@ -60,7 +58,6 @@ def test_an_unknown_export_status_stops_the_run_at_once(serve, tmp_path):
     ) in run.stderr
     assert len(app.requests_to(r"/getAll$")) == 1  # never polled again
     assert "Traceback" not in run.stderr
-    assert time.monotonic() - began < 15
 
 
 def test_exports_remembered_without_their_request_are_exported_afresh(mews, config):

@@ -27,7 +27,7 @@ class ScanalyticsStream(RetryingRESTStream, RESTStream):
 
     @property
     def authenticator(self) -> ScanalyticsAuthenticator:
-        return self._tap.authenticator
+        return self.tap.authenticator
 
     def validate_response(self, response: requests.Response) -> None:
         status = response.status_code

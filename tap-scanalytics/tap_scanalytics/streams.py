@@ -90,7 +90,7 @@ class ArraysStream(DeploymentsStream):
                     "deployment_timezone": deployment.get("timezone"),
                 }
         # The visits partitions reuse this list instead of asking again (budget).
-        self._tap.listed_array_keys = keys
+        self.tap.listed_array_keys = keys
 
 
 class VisitsStream(TolerantStream):
@@ -118,7 +118,7 @@ class VisitsStream(TolerantStream):
 
     @property
     def partitions(self) -> list[dict[str, str]]:
-        return [{"array_key": key} for key in self._tap.array_keys()]
+        return [{"array_key": key} for key in self.tap.array_keys()]
 
     def get_url_params(self, context: Context | None, next_page_token: t.Any) -> dict[str, t.Any]:
         return {
@@ -132,8 +132,8 @@ class VisitsStream(TolerantStream):
         since = self.get_starting_timestamp(context)
         if since is not None and since.tzinfo is None:
             since = since.replace(tzinfo=dt.UTC)
-        first = since or self._tap.run_started - dt.timedelta(days=DEFAULT_DAYS_BACK)
-        until = self._tap.end_bound
+        first = since or self.tap.run_started - dt.timedelta(days=DEFAULT_DAYS_BACK)
+        until = self.tap.end_bound
         days = window_days(self.config["bucket"])
         try:
             for start, end in windows(first, until, zone, days):
@@ -154,7 +154,7 @@ class VisitsStream(TolerantStream):
                         row["start"] = row["start"].isoformat()
                         yield row
         except UnknownArrayError as exc:
-            self._tap.record_failure(context["array_key"], str(exc))
+            self.tap.record_failure(context["array_key"], str(exc))
 
     def post_process(self, row: dict, context: Context | None = None) -> dict | None:
         row = super().post_process(row, context) or row

@@ -33,12 +33,6 @@ def test_server_rate_limit_is_waited_out(serve, tmp_path, h, in_body):
     assert run.counts == {"whoami": 1, "deployments": 2, "arrays": 3, "visits": 3 * 24}
 
 
-class QuickTap(TapScanalytics):
-    """The tap with "a minute" of 0.5 s and "an hour" of 2 s, to watch both windows."""
-
-    budget_windows = (0.5, 2.0)
-
-
 def most_in_any_window(stamps: list[float], window: float) -> int:
     return max(sum(1 for s in stamps if first <= s < first + window) for first in stamps)
 
@@ -54,15 +48,31 @@ def test_limiter_keeps_both_budgets_across_streams(serve, tmp_path, capsys, capl
         "requests_per_hour": 5,
     }
     caplog.set_level(logging.INFO)
-    QuickTap(config=config).sync_all()
-    calls = sorted(r.at for r in app.requests if r.path.startswith("/v1/"))
-    assert len(calls) == 1 + 1 + 1 + 9  # whoami, deployments, arrays, visits
-    # Both budgets hold in every window the server saw (less a little network jitter).
-    assert most_in_any_window(calls, 0.5 - 0.05) <= 3
-    assert most_in_any_window(calls, 2.0 - 0.05) <= 5
-    assert calls[-1] - calls[0] >= 2 * 2.0 - 0.1  # 12 calls at 5 per "hour": two waits
-    waits = [r.getMessage() for r in caplog.records if "Request budget spent" in r.getMessage()]
-    assert any("(5 per hour); waiting" in w for w in waits)
+    tap = TapScanalytics(config=config)
+    # The limiter's clock moves only by the waits it asks for: the real minute and hour,
+    # no real waiting, and a loaded machine changes nothing.
+    now = [0.0]
+    waits: list[float] = []
+    stamps: list[float] = []  # when each request was let through, on that clock
+    limiter, acquire = tap.limiter, tap.limiter.acquire
+    limiter.clock = lambda: now[0]
+    limiter.sleep = lambda seconds: (waits.append(seconds), now.__setitem__(0, now[0] + seconds))
+    limiter.acquire = lambda: (acquire(), stamps.append(now[0]))
+    tap.sync_all()
+    assert len(app.requests_to(r"^/v1/")) == 1 + 1 + 1 + 9  # whoami, deployments, arrays, visits
+    # 3 a minute, then the hour's 5 are spent: the next hour, and so on.
+    assert stamps == [0, 0, 0, 60, 60, 3600, 3600, 3600, 3660, 3660, 7200, 7200]
+    assert waits == [60, 3540, 60, 3540]
+    assert most_in_any_window(stamps, 60) <= 3 and most_in_any_window(stamps, 3600) <= 5
+    logged = [r.getMessage() for r in caplog.records if "Request budget spent" in r.getMessage()]
+    assert (
+        logged
+        == [
+            "Request budget spent (3 per minute); waiting 60 s before the next request",
+            "Request budget spent (5 per hour); waiting 3540 s before the next request",
+        ]
+        * 2
+    )
     out = [json.loads(line) for line in capsys.readouterr().out.splitlines() if line]
     visits = [m for m in out if m["type"] == "RECORD" and m["stream"] == "visits"]
     days = (dt.date(2024, 11, 8) - dt.date(2024, 9, 1)).days

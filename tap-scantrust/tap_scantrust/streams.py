@@ -71,7 +71,7 @@ class CodesStream(_PerCampaign, JobStream, ScantrustStream):
                 CodeSearchApi(ScantrustApi(self)),
                 poll_interval=float(config["poll_interval_seconds"]),
                 timeout=float(config["job_timeout_seconds"]),
-                journal=self._tap.journal,
+                journal=self.tap.journal,
                 write_state=self.write_state_now,
             )
             for context in self.partitions:
@@ -174,7 +174,7 @@ class ScansStream(_PerCampaign, ScantrustStream):
                 yield from super().get_records(window_context)
         except CampaignError as exc:
             self.get_context_state(context).pop("progress_markers", None)
-            self._tap.record_failure(f"campaign {context['campaign_id']} (scans)", str(exc))
+            self.tap.record_failure(f"campaign {context['campaign_id']} (scans)", str(exc))
 
     def post_process(self, row: dict, context: Context | None = None) -> dict | None:
         scan = row.get("scan") or {}

@@ -25,9 +25,11 @@ class Answers:
 def test_every_status_word_of_the_stand_in_is_mapped():
     app = ScantrustApp()
     words = set()
-    for elapsed, fail in [(0.1, False), (0.9, False), (2, False), (2, True)]:
+    # Job ages far from the stand-in's thresholds (half of job_seconds, job_seconds), so
+    # a slow machine between here and its clock read cannot change a word.
+    for elapsed, fail in [(0, False), (75, False), (200, False), (200, True)]:
         created = time.time() - elapsed
-        document = Document("k", 101, {}, created, codes=[], fail=fail, job_seconds=1)
+        document = Document("k", 101, {}, created, codes=[], fail=fail, job_seconds=100)
         words.add(app._status(document))
     assert words == {"pending", "processing", "complete", "failed"}
     api = CodeSearchApi(Answers({}))

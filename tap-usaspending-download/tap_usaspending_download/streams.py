@@ -9,6 +9,7 @@ from singer_sdk import Stream
 from singer_sdk import typing as th
 
 from singer_bulk_export_kit.counts import count_csv_records
+from singer_bulk_export_kit.record_form import RecordForm
 from singer_bulk_export_kit.streams import JobStream, extra_property
 from tap_usaspending_download.columns import DATE, DATETIME, INT, KINDS, MONEY, FileKind
 from tap_usaspending_download.rows import read_rows
@@ -58,12 +59,12 @@ class DownloadFileStream(JobStream, Stream):
         return dt.date.fromisoformat(str(self.bookmark or self.config["start_date"])[:10])
 
     def get_records(self, context: Context | None) -> t.Iterable[dict[str, t.Any]]:
-        downloads = self._tap.downloads  # every download of the run, created up front
+        downloads = self.tap.downloads  # every download of the run, created up front
         first_day, bookmark = self.first_day().isoformat(), self.bookmark or ""
         reported: set[str] = set()  # columns logged (once a run: one sync per run)
         yield from self.job_rows(
             downloads.orchestrator,
-            self._tap.download_of[self.name],
+            self.tap.download_of[self.name],
             self.stream_state,
             lambda job: self._rows_of(job, reported) if job.window["end"] >= first_day else (),
             # Its kind may start earlier for another stream: never move this one back.
@@ -73,11 +74,12 @@ class DownloadFileStream(JobStream, Stream):
 
     def _rows_of(self, job: Job, reported: set[str]) -> t.Iterator[dict[str, t.Any]]:
         constants = {"time_period_end": job.window["end"]}
-        path = self._tap.downloads.zip_of(job)
+        path = self.tap.downloads.zip_of(job)
         tally = self.row_tally
-        yield from read_rows(path, self.kind, reported, constants, self.takes_structs, tally)
+        structs = self.record_form >= RecordForm.STRUCT
+        yield from read_rows(path, self.kind, reported, constants, structs, tally)
         # total_rows covers every file of the zip: the others are counted once for its readers.
-        counted = self._tap.downloads.rows_in.setdefault(str(job.id), {})
+        counted = self.tap.downloads.rows_in.setdefault(str(job.id), {})
         counted.update(tally)
         tally.update(count_csv_records(path, counted, "The download"))
 

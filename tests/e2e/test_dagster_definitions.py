@@ -11,7 +11,6 @@ from pathlib import Path
 
 import pytest
 
-from orchestration.overlay import batch_ready_project
 from orchestration.partitions import MEWS_ENTITY_TYPES, PartitionError, partitioned_taps
 from orchestration.project import REPO_ROOT, load_project
 from orchestration.runner import setting_variables
@@ -96,17 +95,3 @@ def test_fiscal_year_is_bounded_only_with_an_end_date_setting(sandbox_env):
     else:
         with pytest.raises(PartitionError, match="no end_date setting"):
             years.settings("2023-10-01")
-
-
-def test_overlay_declares_batch_config_for_every_batch_capable_tap(tmp_path):
-    copy = load_project(batch_ready_project(tmp_path / "project"))
-    assert sorted(name for name in copy.extractors if copy.declares(name, "batch_config")) == [
-        "tap-foodtrust-trace",
-        "tap-mews-exports",
-        "tap-scanalytics",
-        "tap-scantrust",
-        "tap-usaspending-download",
-    ]
-    sys_dir = tmp_path / "project" / ".meltano"
-    assert (sys_dir / "extractors").resolve() == REPO_ROOT / ".meltano" / "extractors"
-    assert not (sys_dir / "run").is_symlink()  # its own run/ (configs, catalogs, journals)

@@ -26,7 +26,6 @@ import psycopg
 import pytest
 
 from orchestration import local_s3
-from orchestration.overlay import batch_ready_project
 from orchestration.project import REPO_ROOT
 from orchestration.systemdb import create_database, migrate
 from sandbox.core import RunningServer, start
@@ -128,7 +127,7 @@ def scale_out(tmp_path_factory: pytest.TempPathFactory) -> t.Iterator[ScaleOut]:
     from dagster import DagsterInstance
 
     tmp = tmp_path_factory.mktemp("scale-out")
-    project = batch_ready_project(tmp / "project")
+    project = REPO_ROOT
     name = uuid.uuid4().hex[:10]
     database = f"meltano_{name}"
     database_uri = f"postgresql+psycopg://postgres@127.0.0.1:5432/{database}"

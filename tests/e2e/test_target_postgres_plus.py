@@ -428,6 +428,38 @@ def _numbers() -> list[str]:
 def test_batch_numbers_land_as_record_messages_land_them(tmp_path, pg_schema):
     """0.8.1 hands a number column's values to psycopg as Python floats, written as their
     repr; the COPY path's SQL reproduces that numeric (value and scale) for each number."""
+    by_text = _load_numbers_both_ways(tmp_path, target_config(pg_schema))
+    assert by_text["12.50"] == "12.5" and by_text["-0"] == "0.0" and by_text["1e15"].endswith(".0")
+    # An end of the rounding interval, shorter than PostgreSQL's own digits of the float.
+    assert by_text["1e23"] == "100000000000000000000000"
+    assert by_text["32817981742500730"] == "32817981742500730"
+
+
+def test_batch_numbers_do_not_depend_on_extra_float_digits(tmp_path, pg_schema):
+    """float8::text is the shortest round-trip text only while extra_float_digits > 0: a
+    loader role set to 0 (PostgreSQL 11's default) still lands the RECORD path's numbers."""
+    import uuid
+
+    import psycopg
+
+    role = f"float_digits_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(PG_DSN, autocommit=True) as conn:
+        conn.execute(f'CREATE ROLE "{role}" LOGIN')
+        try:
+            conn.execute(f'ALTER ROLE "{role}" SET extra_float_digits = 0')
+            conn.execute(f'GRANT USAGE, CREATE ON SCHEMA "{pg_schema}" TO "{role}"')
+            config = target_config(pg_schema, user=role, password="unused")
+            by_text = _load_numbers_both_ways(tmp_path, config)
+            assert by_text["0.1"] == "0.1" and by_text["4.35"] == "4.35"
+            assert by_text["2.2250738585072014e-308"].endswith("22250738585072014")
+        finally:
+            conn.execute(f'DROP OWNED BY "{role}"')
+            conn.execute(f'DROP ROLE "{role}"')
+
+
+def _load_numbers_both_ways(tmp_path, config) -> dict[str, str]:
+    """Loads ``_numbers()`` as RECORD messages and as a BATCH file into two tables; asserts
+    they land the same; each number's text as it landed."""
     numbers = _numbers()
     rows = [{"id": i, "amount": number(text)} for i, text in enumerate(numbers)]
     properties = {"id": {"type": "integer"}, "amount": {"type": ["number", "null"]}}
@@ -441,7 +473,7 @@ def test_batch_numbers_land_as_record_messages_land_them(tmp_path, pg_schema):
         *({**record(row), "stream": "via_records"} for row in rows),
         batch("via_batch", batch_file),
     ]
-    config = target_config(pg_schema, use_copy=True, validate_records=False, batch_size_rows=50000)
+    config = {**config, "use_copy": True, "validate_records": False, "batch_size_rows": 50000}
     log = run_target(tmp_path, config, messages)
     assert COPY_LOG in log and FALLBACK_LOG not in log
 
@@ -450,7 +482,8 @@ def test_batch_numbers_land_as_record_messages_land_them(tmp_path, pg_schema):
     with psycopg.connect(PG_DSN) as conn:
         landed = {
             stream: conn.execute(
-                f'select id, amount::text from "{pg_schema}".{stream} order by id'
+                f'select id, amount::text from "{config["default_target_schema"]}".{stream}'
+                " order by id"
             ).fetchall()
             for stream in ("via_records", "via_batch")
         }
@@ -461,11 +494,19 @@ def test_batch_numbers_land_as_record_messages_land_them(tmp_path, pg_schema):
         if batch_row != record_row
     ]
     assert not differing, differing[:10]
-    by_text = dict(zip(numbers, (text for _id, text in landed["via_batch"]), strict=True))
-    assert by_text["12.50"] == "12.5" and by_text["-0"] == "0.0" and by_text["1e15"].endswith(".0")
-    # An end of the rounding interval, shorter than PostgreSQL's own digits of the float.
-    assert by_text["1e23"] == "100000000000000000000000"
-    assert by_text["32817981742500730"] == "32817981742500730"
+    return dict(zip(numbers, (text for _id, text in landed["via_batch"]), strict=True))
+
+
+def test_the_upstream_private_names_the_loader_relies_on_are_unchanged():
+    """target_postgres_plus/upstream.py: each private name of target-postgres and its
+    singer-sdk the loader uses, fingerprinted; a release changing one fails here."""
+    done = subprocess.run(
+        [CLI.parent / "python", "-m", "target_postgres_plus.upstream"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
 
 
 def test_batch_rerun_upserts_without_duplicates(tmp_path, pg_schema):

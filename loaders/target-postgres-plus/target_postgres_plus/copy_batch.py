@@ -135,6 +135,11 @@ class RowValues:
         """The keys read from the rows."""
         return {key for _kind, key in self.reads}
 
+    @property
+    def reads_floats(self) -> bool:
+        """Whether a key is read through a float (``float_digits``)."""
+        return any(kind == "float" for kind, _key in self.reads)
+
     def _read(self, kind: str, key: str, expression: str, null: str) -> sql.Composable:
         if self.present is not None and key not in self.present:
             return sql.SQL(null)

@@ -66,6 +66,7 @@ if t.TYPE_CHECKING:
     from singer_sdk.helpers._batch import BaseBatchFileEncoding
 
 JIT_SINCE = (11,)  # the first PostgreSQL with the jit setting
+SHORTEST_FLOATS_SINCE = (12,)  # the first printing float8 as its shortest round-trip text
 MERGE_SINCE = (15,)  # the first with MERGE
 
 
@@ -159,6 +160,11 @@ class PostgresPlusSink(PostgresSink):
                 # The raw table has no statistics, so each statement's estimate passed
                 # jit_above_cost, and compiling it cost 0.1-0.2 s of a 100k-row file.
                 cursor.execute("SET LOCAL jit = off")
+            if server >= SHORTEST_FLOATS_SINCE:
+                # copy_batch reads a number's digits from float8::text, the shortest
+                # round-trip text only while extra_float_digits > 0 (a role or database
+                # may set 0): RECORD and BATCH rows would differ.
+                cursor.execute("SET LOCAL extra_float_digits = 1")
             table = self.connector.prepare_table(
                 full_table_name=self.full_table_name,
                 schema=self.schema,
@@ -186,6 +192,8 @@ class PostgresPlusSink(PostgresSink):
             )
             if missing := set(keys) - set(planned.expressions):
                 raise copy_batch.UnsupportedError(f"key properties {missing} not in the schema")
+            if server < SHORTEST_FLOATS_SINCE and planned.row.reads_floats:
+                raise copy_batch.UnsupportedError("numbers need PostgreSQL 12's float8 output")
             raw_table = copy_batch.create_raw_table(cursor)
             timer.lap("prepare")
             with file_storage.open(tail, mode="rb") as file:
