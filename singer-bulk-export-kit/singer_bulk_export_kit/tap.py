@@ -27,6 +27,7 @@ from singer_bulk_export_kit.errors import PartitionsFailedError, TapError
 from singer_bulk_export_kit.http import RetryPolicy
 from singer_bulk_export_kit.journal import JobJournal
 from singer_bulk_export_kit.sdk_overrides import WRITER, NonZeroTermination
+from singer_bulk_export_kit.validation import check_state, settings_problem
 
 if t.TYPE_CHECKING:
     import click
@@ -68,12 +69,42 @@ class KitTap(NonZeroTermination, Tap):
             handler.addFilter(_without_sdk_sync_failure_line)  # added once: same object
         try:
             super().__init__(*args, validate_config=validate_config, **kwargs)
-        except ConfigValidationError:
+        except ConfigValidationError as exc:
             self.warn_unknown_settings()  # a misspelt required setting: name the right one
-            raise
+            raise ConfigValidationError(self.settings_problem() or str(exc)) from None
         self.warn_unknown_settings()
+        problem = self.settings_problem()
+        if problem and validate_config:
+            raise ConfigValidationError(problem)
+        if problem:  # --discover works without valid settings, but says what is wrong
+            self.logger.warning("%s", problem)
         if validate_config:  # sync and --test; --about/--discover need no valid settings
             self.check_settings()
+
+    def settings_problem(self) -> str | None:
+        """The first setting that breaks the settings schema (formats, ranges, enums
+        included), as one line; checked before anything else, so before any request."""
+        schema = copy.deepcopy(self.config_jsonschema)
+        self.append_builtin_config(schema)
+        return settings_problem(schema, self.config)
+
+    def load_state(self, state: dict[str, t.Any]) -> None:
+        """A bookmark the streams could not have written stops the run here, before any
+        request (``StateError``): never a traceback, never taken as "no bookmark"."""
+        check_state(state, self.streams)
+        super().load_state(state)
+
+    def run_connection_test(self) -> bool:
+        """``--test``: the settings (checked already) and ``check_connection``: the
+        credentials and the host, with the cheapest calls the API offers; no job, no sync."""
+        self.check_connection()
+        self.logger.info("Connection test passed: %s accepted the credentials.", self.service_name)
+        return True
+
+    def check_connection(self) -> None:
+        """Taps call their API's cheapest authenticated endpoint here (raise a ``TapError``
+        when it fails)."""
+        raise NotImplementedError
 
     def check_settings(self) -> None:
         """Refuse settings that cannot work, before any request (raise
@@ -164,9 +195,7 @@ class KitTap(NonZeroTermination, Tap):
             try:
                 return func(*args, **kwargs)
             except ConfigValidationError as exc:
-                for error in exc.errors:
-                    cls.logger.error("%s", error)
-                cls.logger.error("Config validation failed")
+                cls.logger.error("%s", "; ".join(exc.errors) or str(exc))
             except TapError as exc:
                 cls.logger.error("%s", exc)
             except BrokenPipeError:
@@ -187,4 +216,8 @@ class KitTap(NonZeroTermination, Tap):
 def _without_sdk_sync_failure_line(record: logging.LogRecord) -> bool:
     """Drops the SDK's "An unhandled error occurred while syncing ..." line: an expected
     failure is one line (the tap base logs its cause), an unexpected one its traceback."""
-    return not str(record.msg).startswith("An unhandled error occurred while syncing")
+    message = str(record.msg)
+    # The SDK's bare "Config validation failed" warning: the tap base names the setting.
+    return not message.startswith(
+        ("An unhandled error occurred while syncing", "Config validation")
+    )
