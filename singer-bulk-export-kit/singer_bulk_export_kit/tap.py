@@ -98,13 +98,18 @@ class KitTap(NonZeroTermination, Tap):
         """``--test``: the settings (checked already) and ``check_connection``: the
         credentials and the host, with the cheapest calls the API offers; no job, no sync."""
         self.check_connection()
-        self.logger.info("Connection test passed: %s accepted the credentials.", self.service_name)
+        self.logger.info("Connection test passed: %s answered (no job created).", self.service_name)
         return True
 
     def check_connection(self) -> None:
         """Taps call their API's cheapest authenticated endpoint here (raise a ``TapError``
         when it fails)."""
         raise NotImplementedError
+
+    def request_first_page(self, stream_name: str, context: dict | None = None) -> None:
+        """One answer of a REST stream through its usual checks; no row is written."""
+        for _ in self.streams[stream_name].request_records(context):  # type: ignore[attr-defined]
+            break
 
     def check_settings(self) -> None:
         """Refuse settings that cannot work, before any request (raise

@@ -69,7 +69,8 @@ def settings_problem(schema: dict[str, t.Any], config: t.Mapping[str, t.Any]) ->
     if error is None:
         return None
     if error.validator == "required":
-        return f"Setting {error.message.split(' ')[0]} is required."
+        missing = [name for name in error.validator_value if name not in error.instance]
+        return f"Setting {missing[0]} is required."
     path = list(error.absolute_path)
     name = ".".join(str(part) for part in path) or "(the settings)"
     secret = bool(path) and (schema.get("properties", {}).get(path[0]) or {}).get("secret")

@@ -19,6 +19,8 @@ from tap_mews_exports.entity_types import DEFAULT_ENTITY_TYPES, STREAM_OF_ENTITY
 from tap_mews_exports.jobs import ExportApi, plan_windows
 from tap_mews_exports.streams import STREAM_TYPES
 
+NO_EXPORT_ID = "00000000-0000-0000-0000-000000000000"  # asked for by --test only
+
 
 def _version() -> str:
     try:
@@ -135,6 +137,11 @@ class TapMewsExports(KitTap):
             )
         if errors:
             raise ConfigValidationError("Invalid configuration", errors=errors)
+
+    def check_connection(self) -> None:
+        """The tokens and the host: ``exports/getAll`` for an id no export has (creates
+        nothing; Mews answers an empty list)."""
+        self.client.post("exports/getAll", {"ExportIds": [NO_EXPORT_ID]})
 
     # -- wiring ----------------------------------------------------------------------------
     def discover_streams(self) -> list:

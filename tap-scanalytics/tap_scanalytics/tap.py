@@ -124,6 +124,10 @@ class TapScanalytics(KitTap):
                 pass  # the arrays stream fills listed_array_keys
         return list(self.listed_array_keys or [])
 
+    def check_connection(self) -> None:
+        """A token from the configured grant, then ``/v1/whoami`` (one request)."""
+        self.request_first_page("whoami")
+
     def check_settings(self) -> None:
         errors = []
         try:

@@ -7,6 +7,7 @@ from singer_sdk.exceptions import ConfigValidationError
 
 from singer_bulk_export_kit.http import MAX_RETRY_WAIT_SETTING
 from singer_bulk_export_kit.tap import KitTap, described_settings
+from tap_scantrust.client import ScantrustApi
 from tap_scantrust.streams import STREAM_TYPES
 
 # Each setting's title and description (--about, the README's settings table).
@@ -108,6 +109,10 @@ class TapScantrust(KitTap):
         errors += ["scm_fields: empty SCM key" for key in config.get("scm_fields") or [] if not key]
         if errors:
             raise ConfigValidationError("Invalid configuration", errors=errors)
+
+    def check_connection(self) -> None:
+        """The UAT token and the host: ``/api/v2/me/``, one request."""
+        ScantrustApi(self.streams["codes"]).get("/api/v2/me/")  # type: ignore[arg-type]
 
     def discover_streams(self) -> list:
         return [stream_type(tap=self) for stream_type in STREAM_TYPES]
