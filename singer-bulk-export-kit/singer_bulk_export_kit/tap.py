@@ -27,7 +27,11 @@ from singer_bulk_export_kit.errors import PartitionsFailedError, TapError
 from singer_bulk_export_kit.http import RetryPolicy
 from singer_bulk_export_kit.journal import JobJournal
 from singer_bulk_export_kit.sdk_overrides import WRITER, NonZeroTermination
-from singer_bulk_export_kit.validation import check_state, settings_problem
+from singer_bulk_export_kit.validation import (
+    check_state,
+    check_state_document,
+    settings_problem,
+)
 
 if t.TYPE_CHECKING:
     import click
@@ -67,6 +71,7 @@ class KitTap(NonZeroTermination, Tap):
         self.failures: dict[str, str] = {}
         for handler in logging.getLogger().handlers:
             handler.addFilter(_without_sdk_sync_failure_line)  # added once: same object
+        check_state_document(kwargs.get("state"))
         try:
             super().__init__(*args, validate_config=validate_config, **kwargs)
         except ConfigValidationError as exc:

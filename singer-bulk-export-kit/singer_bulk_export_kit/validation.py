@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import typing as t
+from pathlib import PurePath
 
 import jsonschema
 from jsonschema.exceptions import best_match
@@ -76,6 +77,13 @@ def settings_problem(schema: dict[str, t.Any], config: t.Mapping[str, t.Any]) ->
     secret = bool(path) and (schema.get("properties", {}).get(path[0]) or {}).get("secret")
     value = "<hidden>" if secret else shown(error.instance)
     return f"Setting {name}: {value} is not valid; expected {expected(error)}."
+
+
+def check_state_document(state: t.Any) -> None:
+    """The SDK reads a state that is not an object as a file name (or ignores it when
+    falsy): ``--state`` with a JSON string, list or number is refused here instead."""
+    if state is not None and not isinstance(state, dict | PurePath):
+        raise StateError(f"State: expected a JSON object, got {shown(state)}.")
 
 
 def check_state(state: t.Any, streams: t.Mapping[str, Stream]) -> None:
