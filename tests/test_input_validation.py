@@ -152,8 +152,8 @@ def incremental_streams() -> list[tuple[str, str]]:
 INCREMENTAL = incremental_streams()
 # (a top-level null is no state at all: the SDK reads it as "no --state")
 NOT_AN_OBJECT = ANY_JSON.filter(lambda v: v is not None and not isinstance(v, dict))
-NOT_A_BOOKMARK = st.one_of(
-    st.none(), st.booleans(), st.integers(), st.lists(st.integers(), max_size=2), NOT_A_DATE
+NOT_A_BOOKMARK = st.one_of(  # (null is the SDK's own "no bookmark yet")
+    st.booleans(), st.integers(), st.lists(st.integers(), max_size=2), NOT_A_DATE
 )
 
 
