@@ -41,7 +41,7 @@ TAPS = {
     "foodtrust": (TapFoodTrustTrace, FoodTrustApp),
 }
 FAST = settings(
-    max_examples=50,
+    max_examples=100,
     deadline=dt.timedelta(seconds=5),  # a tap is built in ~20 ms; the margin is for load
     suppress_health_check=[HealthCheck.too_slow],
 )
@@ -99,11 +99,19 @@ NOT_A_DATE = st.one_of(
 
 
 def bad_values(spec: dict[str, t.Any]) -> st.SearchStrategy[t.Any]:
-    """Values ``spec`` refuses: a wrong JSON type, out of range, a malformed date, a word
-    outside the enum."""
+    """Values ``spec`` refuses: a wrong JSON type, or one of ``out_of_bounds``."""
     types = spec.get("type", [])
     types = [types] if isinstance(types, str) else types
-    options = [ANY_JSON.filter(lambda v: not json_type_matches(v, types))]
+    wrong_type = ANY_JSON.filter(lambda v: not json_type_matches(v, types))
+    return st.one_of(wrong_type, *out_of_bounds(spec))
+
+
+def out_of_bounds(spec: dict[str, t.Any]) -> list[st.SearchStrategy[t.Any]]:
+    """Values of the right type that ``spec`` refuses: out of range, a malformed date, a
+    word outside the enum (or a list holding one)."""
+    types = spec.get("type", [])
+    types = [types] if isinstance(types, str) else types
+    options = []
     if "minimum" in spec:
         options.append(st.integers(max_value=math.ceil(spec["minimum"]) - 1))
     if "exclusiveMinimum" in spec:
@@ -112,10 +120,13 @@ def bad_values(spec: dict[str, t.Any]) -> st.SearchStrategy[t.Any]:
     if spec.get("format") in ("date", "date-time"):
         options.append(NOT_A_DATE)
     if "enum" in spec:
-        options.append(st.text(max_size=8).filter(lambda v: v not in spec["enum"]))
-    if spec.get("items", {}).get("enum") or spec.get("items", {}).get("minimum") is not None:
-        options.append(bad_values(spec["items"]).map(lambda v: [v]))
-    return st.one_of(options)
+        words = st.one_of(st.integers(), st.text(max_size=8))
+        options.append(
+            words.filter(lambda v: v not in spec["enum"] and json_type_matches(v, types))
+        )
+    if "items" in spec:
+        options += [values.map(lambda v: [v]) for values in out_of_bounds(spec["items"])]
+    return options
 
 
 def one_line(exc: ConfigValidationError) -> str:
@@ -138,6 +149,28 @@ def test_a_wrong_setting_is_one_line_naming_it(stand_ins, data):
     assert "\n" not in line
     if properties[setting].get("secret") and isinstance(value, str) and len(value) > 3:
         assert json.dumps(value) not in line
+    assert stand_ins[name].app.requests == []
+
+
+CONSTRAINED = [
+    (name, setting)
+    for name, (tap_class, _) in TAPS.items()
+    for setting, spec in sorted(tap_class.config_jsonschema["properties"].items())
+    if out_of_bounds(spec)
+]
+
+
+@FAST
+@given(data=st.data())
+def test_a_setting_out_of_its_range_format_or_enum_is_one_line_naming_it(stand_ins, data):
+    """Right type, wrong value: only the schema's ranges, formats and enums catch these."""
+    name, setting = data.draw(st.sampled_from(CONSTRAINED))
+    tap_class, _ = TAPS[name]
+    value = data.draw(st.one_of(out_of_bounds(tap_class.config_jsonschema["properties"][setting])))
+    with pytest.raises(ConfigValidationError) as raised:
+        tap_class(config={**stand_ins[name].app.demo_config(), setting: value})
+    line = one_line(raised.value)
+    assert line.startswith(f"Setting {setting}") and "expected" in line, line
     assert stand_ins[name].app.requests == []
 
 

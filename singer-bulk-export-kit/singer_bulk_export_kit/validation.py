@@ -50,8 +50,9 @@ def expected(error: jsonschema.ValidationError) -> str:
     if kind == "type":
         types = [wanted] if isinstance(wanted, str) else wanted
         return " or ".join(JSON_TYPES.get(name, f"a {name}") for name in types if name != "null")
+    if kind == "format":
+        return EXPECTED_FORMAT.get(wanted, f"format {wanted}")
     words = {
-        "format": EXPECTED_FORMAT.get(wanted, f"format {wanted}"),
         "minimum": f"a number of at least {wanted}",
         "exclusiveMinimum": f"a number greater than {wanted}",
         "enum": f"one of {shown(wanted, 200)}",
