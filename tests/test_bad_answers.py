@@ -73,7 +73,7 @@ def error_lines(stderr: str) -> list[str]:
             b'{"count": 0, "next": null}',
             "application/json",
             "Scantrust answered GET {url}/api/v2/products/ with HTTP 200 (application/json) "
-            "that has no JSON an array at $.results",
+            "that has no JSON array at $.results",
         ),
         (
             ScanalyticsApp,

@@ -70,26 +70,21 @@ def error_message(response: requests.Response, *fields: str, limit: int = 300) -
     return str(found[0] if found else body)[:limit]
 
 
-def bad_answer(
-    response: requests.Response, service: str, problem: str, redact: t.Callable[[str], str]
-) -> AnswerError:
+def bad_answer(response: requests.Response, policy: RetryPolicy, problem: str) -> AnswerError:
     """The one line for an answer that is not what the endpoint documents: the provider,
     the endpoint (no query string), the status, the content type and the first bytes."""
-    request = response.request
-    kind = response.headers.get("Content-Type") or "no content type"
+    request, kind = response.request, response.headers.get("Content-Type") or "no content type"
     head = response.content[:80].decode("utf-8", "backslashreplace")
     return AnswerError(
-        redact(
-            f"{service} answered {request.method} {without_query(request.url or '')} with HTTP "
-            f"{response.status_code} ({kind}) that {problem}; it begins {head!r}"
+        policy.redact(
+            f"{policy.service} answered {request.method} {without_query(request.url or '')} "
+            f"with HTTP {response.status_code} ({kind}) that {problem}; it begins {head!r}"
         )
     )
 
 
 def json_answer(
-    response: requests.Response,
-    policy: RetryPolicy,
-    shape: t.Sequence[str | type] = (dict,),
+    response: requests.Response, policy: RetryPolicy, shape: t.Sequence[str | type] = (dict,)
 ) -> t.Any:
     """The body as JSON, decoded strictly (invalid UTF-8 is an error, never replaced), of
     the ``shape`` the endpoint documents: object keys to walk, ending in ``dict`` or
@@ -97,24 +92,18 @@ def json_answer(
     try:
         body = json.loads(response.content.decode("utf-8"), parse_float=decimal.Decimal)
     except UnicodeDecodeError as exc:
-        raise bad_answer(
-            response,
-            policy.service,
-            f"is not UTF-8 ({exc.reason} at byte {exc.start})",
-            policy.redact,
-        ) from None
+        problem = f"is not UTF-8 ({exc.reason} at byte {exc.start})"
+        raise bad_answer(response, policy, problem) from None
     except ValueError as exc:
-        raise bad_answer(response, policy.service, f"is not JSON ({exc})", policy.redact) from None
+        raise bad_answer(response, policy, f"is not JSON ({exc})") from None
     found: t.Any = body
     for step in shape:
         if isinstance(step, str):
             found = found.get(step) if isinstance(found, dict) else None
         elif not isinstance(found, step):
             path = "".join(f".{key}" for key in shape if isinstance(key, str))
-            kind = "an object" if step is dict else "an array"
-            raise bad_answer(
-                response, policy.service, f"has no JSON {kind} at ${path}", policy.redact
-            )
+            kind = "object" if step is dict else "array"
+            raise bad_answer(response, policy, f"has no JSON {kind} at ${path}")
     return body
 
 
