@@ -39,3 +39,8 @@ class CorruptFileError(PartitionError):
 
 class PartitionsFailedError(TapError):
     """The run finished, but some partitions failed (listed in the message)."""
+
+
+class AnswerError(TapError):
+    """An answer that is not the JSON its endpoint documents (HTML, truncated, invalid
+    UTF-8, the wrong shape): named with provider, endpoint, status and first bytes."""

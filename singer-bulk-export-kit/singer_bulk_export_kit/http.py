@@ -9,8 +9,11 @@ such a host is rarely back in a minute. One WARNING per retry, one error at the 
 
 from __future__ import annotations
 
+import decimal
+import json
 import logging
 import random
+import re
 import socket
 import time
 import typing as t
@@ -21,7 +24,7 @@ import requests
 from singer_sdk import typing as th
 from singer_sdk.exceptions import RetriableAPIError
 
-from singer_bulk_export_kit.errors import ServiceUnavailableError
+from singer_bulk_export_kit.errors import AnswerError, ServiceUnavailableError
 from singer_bulk_export_kit.retry_after import retry_after_seconds
 from singer_bulk_export_kit.sdk_overrides import KitStream
 
@@ -66,6 +69,53 @@ def error_message(response: requests.Response, *fields: str, limit: int = 300) -
         return (response.text or response.reason or "")[:limit]
     found = [body[name] for name in fields if isinstance(body, dict) and body.get(name)]
     return str(found[0] if found else body)[:limit]
+
+
+def bad_answer(response: requests.Response, policy: RetryPolicy, problem: str) -> AnswerError:
+    """The one line for an answer that is not what the endpoint documents: the provider,
+    the endpoint (no query string), the status, the content type and the first bytes."""
+    request, kind = response.request, response.headers.get("Content-Type") or "no content type"
+    head = response.content[:80].decode("utf-8", "backslashreplace")
+    return AnswerError(
+        policy.redact(
+            f"{policy.service} answered {request.method} {without_query(request.url or '')} "
+            f"with HTTP {response.status_code} ({kind}) that {problem}; it begins {head!r}"
+        )
+    )
+
+
+def json_answer(
+    response: requests.Response, policy: RetryPolicy, shape: t.Sequence[str | type] = (dict,)
+) -> t.Any:
+    """The body as JSON, decoded strictly (invalid UTF-8 is an error, never replaced), of
+    the ``shape`` the endpoint documents: object keys to walk, ending in ``dict`` or
+    ``list`` (``("results", list)``: an object whose ``results`` is a list)."""
+    try:
+        body = json.loads(response.content.decode("utf-8"), parse_float=decimal.Decimal)
+    except UnicodeDecodeError as exc:
+        problem = f"is not UTF-8 ({exc.reason} at byte {exc.start})"
+        raise bad_answer(response, policy, problem) from None
+    except ValueError as exc:
+        raise bad_answer(response, policy, f"is not JSON ({exc})") from None
+    found: t.Any = body
+    for step in shape:
+        if isinstance(step, str):
+            found = found.get(step) if isinstance(found, dict) else None
+        elif not isinstance(found, step):
+            path = "".join(f".{key}" for key in shape if isinstance(key, str))
+            kind = "object" if step is dict else "array"
+            raise bad_answer(response, policy, f"has no JSON {kind} at ${path}")
+    return body
+
+
+def shape_of(jsonpath: str) -> tuple[str | type, ...] | None:
+    """The answer shape a records JSONPath reads: ``$.results[*]`` an object whose
+    ``results`` is a list, ``$[*]`` a list, ``$`` an object; None for anything richer."""
+    match = re.fullmatch(r"\$((?:\.\w+)*)(\[\*\])?", jsonpath)
+    if match is None:
+        return None
+    keys = [key for key in match[1].split(".") if key]
+    return (*keys, list if match[2] else dict) if keys or match[2] else (dict,)
 
 
 def json_object(response: requests.Response) -> dict[str, t.Any] | None:
@@ -188,7 +238,9 @@ class HttpClient:
 
 class RetryingRESTStream(KitStream):
     """Mixin for the SDK's ``RESTStream``: its requests go through the tap's policy, which
-    retries what ``validate_response`` raises as ``RetriableAPIError`` (by default 429, 5xx)."""
+    retries what ``validate_response`` raises as ``RetriableAPIError`` (by default 429, 5xx),
+    and every answer must be JSON of the shape its ``records_jsonpath`` reads
+    (``AnswerError`` otherwise)."""
 
     @property
     def retry_policy(self) -> RetryPolicy:
@@ -198,8 +250,11 @@ class RetryingRESTStream(KitStream):
         def call(prepared_request: requests.PreparedRequest, context: t.Any) -> T:
             url = prepared_request.url or ""
             what = f"{prepared_request.method} {urlsplit(url).path}"
-            return self.retry_policy.run(
+            response = self.retry_policy.run(
                 lambda: func(prepared_request, context), what=what, url=url
             )
+            shape = shape_of(self.records_jsonpath)  # type: ignore[attr-defined]
+            json_answer(response, self.retry_policy, shape or ())
+            return response
 
         return call

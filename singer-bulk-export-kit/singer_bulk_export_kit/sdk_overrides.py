@@ -71,6 +71,7 @@ SDK_PRIVATE_SOURCES: dict[tuple[t.Any, str], str] = {
 SDK_PRIVATE_ATTRIBUTES = {"_tap": (Stream, "__init__"), "_stream_version": (Stream, "sync")}
 # The SDK's line logged before it re-raises any error of a stream's sync (``Stream.sync``).
 SDK_SYNC_FAILURE_LINE = "An unhandled error occurred while syncing"
+SDK_CONFIG_FAILURE_LINE = "Config validation failed"  # the settings check names the setting
 
 
 def source_fingerprint(owner: t.Any, name: str) -> str:
@@ -272,6 +273,6 @@ class NonZeroTermination:
 
 
 def skip_sdk_failure_line(record: logging.LogRecord) -> bool:
-    """Log filter dropping the SDK's SDK_SYNC_FAILURE_LINE: an expected failure is one line
-    (the tap base logs its cause), an unexpected one its traceback."""
-    return not str(record.msg).startswith(SDK_SYNC_FAILURE_LINE)
+    """Log filter dropping the SDK's SDK_SYNC_FAILURE_LINE and SDK_CONFIG_FAILURE_LINE: an
+    expected failure is one line (the tap base logs its cause), an unexpected one its traceback."""
+    return not str(record.msg).startswith((SDK_SYNC_FAILURE_LINE, SDK_CONFIG_FAILURE_LINE))

@@ -28,6 +28,11 @@ from singer_bulk_export_kit.errors import PartitionsFailedError, TapError
 from singer_bulk_export_kit.http import RetryPolicy
 from singer_bulk_export_kit.journal import JobJournal
 from singer_bulk_export_kit.sdk_overrides import WRITER, NonZeroTermination, skip_sdk_failure_line
+from singer_bulk_export_kit.validation import (
+    check_state,
+    check_state_document,
+    settings_problem,
+)
 
 if t.TYPE_CHECKING:
     import click
@@ -75,14 +80,50 @@ class KitTap(NonZeroTermination, Tap):
         self.failures: dict[str, str] = {}
         for handler in logging.getLogger().handlers:
             handler.addFilter(skip_sdk_failure_line)  # added once: same object
+        check_state_document(kwargs.get("state"))
         try:
             super().__init__(*args, validate_config=validate_config, **kwargs)
-        except ConfigValidationError:
+        except ConfigValidationError as exc:
             self.warn_unknown_settings()  # a misspelt required setting: name the right one
-            raise
+            raise ConfigValidationError(self.settings_problem() or str(exc)) from None
         self.warn_unknown_settings()
+        problem = self.settings_problem()
+        if problem and validate_config:
+            raise ConfigValidationError(problem)
+        if problem:  # --discover works without valid settings, but says what is wrong
+            self.logger.warning("%s", problem)
         if validate_config:  # sync and --test; --about/--discover need no valid settings
             self.check_settings()
+
+    def settings_problem(self) -> str | None:
+        """The first setting that breaks the settings schema (formats, ranges, enums
+        included), as one line; checked before anything else, so before any request."""
+        schema = copy.deepcopy(self.config_jsonschema)
+        self.append_builtin_config(schema)
+        return settings_problem(schema, self.config)
+
+    def load_state(self, state: dict[str, t.Any]) -> None:
+        """A bookmark the streams could not have written stops the run here, before any
+        request (``StateError``): never a traceback, never taken as "no bookmark"."""
+        check_state(state, self.streams)
+        super().load_state(state)
+
+    def run_connection_test(self) -> bool:
+        """``--test``: the settings (checked already) and ``check_connection``: the
+        credentials and the host, with the cheapest calls the API offers; no job, no sync."""
+        self.check_connection()
+        self.logger.info("Connection test passed: %s answered (no job created).", self.service_name)
+        return True
+
+    def check_connection(self) -> None:
+        """Taps call their API's cheapest authenticated endpoint here (raise a ``TapError``
+        when it fails)."""
+        raise NotImplementedError
+
+    def request_first_page(self, stream_name: str, context: dict | None = None) -> None:
+        """One answer of a REST stream through its usual checks; no row is written."""
+        for _ in self.streams[stream_name].request_records(context):  # type: ignore[attr-defined]
+            break
 
     def check_settings(self) -> None:
         """Refuse settings that cannot work, before any request (raise
@@ -173,9 +214,7 @@ class KitTap(NonZeroTermination, Tap):
             try:
                 return func(*args, **kwargs)
             except ConfigValidationError as exc:
-                for error in exc.errors:
-                    cls.logger.error("%s", error)
-                cls.logger.error("Config validation failed")
+                cls.logger.error("%s", "; ".join(exc.errors) or str(exc))
             except TapError as exc:
                 cls.logger.error("%s", exc)
             except BrokenPipeError:

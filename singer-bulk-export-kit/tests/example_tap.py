@@ -134,6 +134,9 @@ class ExampleTap(KitTap):
         if 0 in self.config["parts"]:
             raise ConfigValidationError("Invalid configuration", errors=["parts: 0 is not a part"])
 
+    def check_connection(self) -> None:
+        next(iter(ThingsStream(self).get_records({"part": self.config["parts"][0]})), None)
+
     def discover_streams(self) -> list:
         return [ThingsStream(self), RowsStream(self), LinesStream(self)]
 

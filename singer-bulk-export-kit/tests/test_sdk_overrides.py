@@ -6,6 +6,7 @@ import inspect
 import pytest
 
 from singer_bulk_export_kit.sdk_overrides import (
+    SDK_CONFIG_FAILURE_LINE,
     SDK_PRIVATE_ATTRIBUTES,
     SDK_PRIVATE_SOURCES,
     SDK_SYNC_FAILURE_LINE,
@@ -35,6 +36,10 @@ def test_the_filtered_log_line_is_the_sdks():
     from singer_sdk import Stream
 
     assert f'"{SDK_SYNC_FAILURE_LINE} ' in inspect.getsource(Stream.sync)
+    from singer_sdk.plugin_base import PluginBase, SingerCommand
+
+    for source in (SingerCommand.invoke, PluginBase._validate_config):
+        assert f'"{SDK_CONFIG_FAILURE_LINE}"' in inspect.getsource(source)
 
 
 def test_only_the_overrides_module_names_private_sdk_parts():

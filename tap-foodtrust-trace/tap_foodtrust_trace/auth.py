@@ -14,7 +14,7 @@ import typing as t
 
 from singer_sdk.authenticators import OAuthAuthenticator
 
-from singer_bulk_export_kit.http import HttpClient, json_object
+from singer_bulk_export_kit.http import HttpClient, json_answer, json_object
 from tap_foodtrust_trace.errors import AuthenticationError
 
 if t.TYPE_CHECKING:
@@ -80,10 +80,7 @@ class TokenExchangeAuthenticator(OAuthAuthenticator):
                 f"{what} refused the credentials (HTTP {response.status_code}: "
                 f"{_error_text(response)}). Check ibm_cloud_api_key and organization_id."
             )
-        body = json_object(response)
-        if body is None:
-            raise AuthenticationError(f"{what} answered with something other than a JSON object.")
-        return body
+        return json_answer(response, client.policy.renamed(what))
 
 
 def _lifetime_seconds(token: str, iam: dict[str, t.Any], requested_at: datetime.datetime) -> float:

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import typing as t
 
+from tap_foodtrust_trace.errors import TraceRequestError
+
 Row = dict[str, t.Any]
 
 _SEQUENCE_KINDS = {
@@ -20,14 +22,41 @@ _SEQUENCE_KINDS = {
 }
 
 
+# The sections the published response model gives every trace (snake_case names).
+REQUIRED_SECTIONS = (
+    "events",
+    "facilities",
+    "payloads",
+    "product_instances",
+    "products",
+    "sequences",
+)
+
+
 def trace_body(payload: dict[str, t.Any], product_id: str) -> dict[str, t.Any]:
-    """The trace object of ``product_id`` (an empty trace when the key is missing)."""
+    """The trace object of ``product_id`` with every section of the published model;
+    ``TraceRequestError`` (that product id fails) when the answer lacks any of them."""
     body = payload.get(product_id)
     if body is None:
         # Some deployments normalise the id (case); fall back to the single trace key.
         keys = [key for key in payload if key != "x-version"]
-        body = payload[keys[0]] if len(keys) == 1 else {}
-    return body if isinstance(body, dict) else {}
+        body = payload[keys[0]] if len(keys) == 1 else None
+    if not isinstance(body, dict):
+        raise TraceRequestError(
+            f"The Trace API answer for {product_id} holds no trace object (keys: "
+            f"{', '.join(sorted(payload)) or 'none'}); nothing of it was extracted."
+        )
+    missing = [name for name in REQUIRED_SECTIONS if not _has(body, name)]
+    if missing:
+        raise TraceRequestError(
+            f"The trace of {product_id} lacks {', '.join(missing)} (each an object in the "
+            "published response model); nothing of it was extracted."
+        )
+    return body
+
+
+def _has(trace: dict[str, t.Any], name: str) -> bool:
+    return any(isinstance(trace.get(key), dict) for key in (camel_case(name), name))
 
 
 def camel_case(name: str) -> str:

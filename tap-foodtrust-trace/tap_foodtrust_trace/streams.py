@@ -8,6 +8,7 @@ import typing as t
 
 from singer_sdk import Stream
 
+from singer_bulk_export_kit.errors import AnswerError
 from singer_bulk_export_kit.sdk_overrides import KitStream
 from tap_foodtrust_trace import parse, schemas
 from tap_foodtrust_trace.client import TraceApiStream, product_id_of
@@ -25,6 +26,7 @@ class TracesStream(TraceApiStream):
     path = "/ift/api/outbound/v1/traces"
     primary_keys = ("trace_product_id",)
     schema = schemas.TRACES
+    records_jsonpath = "$"  # the answer is one object (checked by the kit's HTTP layer)
     current: tuple[str, dict[str, t.Any]] | None = None  # the trace the children read
 
     @property
@@ -37,19 +39,12 @@ class TracesStream(TraceApiStream):
     def get_records(self, context: Context | None) -> t.Iterable[dict[str, t.Any]]:
         try:
             yield from super().get_records(context)
-        except (UnknownProductError, TraceRequestError) as exc:
+        except (UnknownProductError, TraceRequestError, AnswerError) as exc:
             self.tap.record_failure(context["trace_product_id"], str(exc))
 
     def parse_response(self, response: requests.Response) -> t.Iterable[dict[str, t.Any]]:
         product_id = product_id_of(response)
-        try:
-            payload = response.json()
-        except ValueError as exc:
-            raise TraceRequestError(
-                f"The trace of {product_id} is not valid JSON ({exc})."
-            ) from exc
-        if not isinstance(payload, dict):
-            raise TraceRequestError(f"The trace of {product_id} is not a JSON object.")
+        payload = response.json()  # an object, strict UTF-8: checked by the kit already
         if product_id not in payload:
             self.logger.warning(
                 "The trace answer for %s is not keyed by that id (keys: %s)",

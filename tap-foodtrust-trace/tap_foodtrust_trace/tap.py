@@ -95,6 +95,11 @@ class TapFoodTrustTrace(KitTap):
         """The configured ids, each once (a repeated id would be traced twice)."""
         return list(dict.fromkeys(self.config.get("product_ids") or []))
 
+    def check_connection(self) -> None:
+        """The token (exchanged when an API key is set) and one trace: the Trace API has no
+        cheaper authenticated call."""
+        self.request_first_page("traces", {"trace_product_id": self.product_ids[0]})
+
     def check_settings(self) -> None:
         """Refuse a config that cannot work, before any request (sync and --test;
         discovery needs no product ids or credentials)."""

@@ -6,8 +6,7 @@ from __future__ import annotations
 
 import typing as t
 
-from singer_bulk_export_kit.errors import TapError
-from singer_bulk_export_kit.http import error_message
+from singer_bulk_export_kit.http import error_message, json_answer
 from tap_mews_exports.errors import MewsAuthError, MewsRequestError
 
 if t.TYPE_CHECKING:
@@ -42,10 +41,7 @@ class MewsClient:
             )
         if status >= 400:
             raise MewsRequestError(status, self._message(response))
-        try:
-            return response.json()
-        except ValueError:
-            raise TapError(f"Mews answered {operation} with non-JSON content") from None
+        return json_answer(response, self.http.policy)
 
     def _message(self, response: requests.Response) -> str:
         """Mews' own ``Message``, without any token it may echo."""

@@ -129,7 +129,10 @@ def test_ledger_entries_without_a_first_posting_date_is_a_clear_error(mews, conf
 def test_malformed_ledger_start_date_rejected_before_any_request(mews, config):
     run = run_tap(TAP, {**config, "ledger_start_date": "2024-13-01"})
     assert run.returncode == 1
-    assert "ledger_start_date: '2024-13-01' is not a date (YYYY-MM-DD)" in run.stderr
+    assert (
+        'Setting ledger_start_date: "2024-13-01" is not valid; expected a date YYYY-MM-DD'
+        in run.stderr
+    )
     assert "Traceback" not in run.stderr
     assert mews.app.requests == []
 
@@ -287,7 +290,7 @@ def test_bad_tokens_are_a_clear_error_without_the_tokens(mews, config):
 def test_unknown_entity_type_rejected_before_any_request(mews, config):
     run = run_tap(TAP, {**config, "entity_types": ["OrderItem", "Reservations"]})
     assert run.returncode == 1
-    assert "unknown Mews EntityType ['Reservations']" in run.stderr
+    assert 'Setting entity_types.1: "Reservations" is not valid; expected one of' in run.stderr
     assert mews.app.requests == []
 
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from singer_sdk.authenticators import OAuthAuthenticator
 
-from singer_bulk_export_kit.http import HttpClient, json_object
+from singer_bulk_export_kit.http import HttpClient, json_answer, json_object
 from singer_bulk_export_kit.journal import atomic_write_text
 from tap_scanalytics.errors import AuthError
 
@@ -110,10 +110,10 @@ class ScanalyticsAuthenticator(OAuthAuthenticator):
         )
         if response.status_code >= 400:
             raise AuthError(self._refusal(grant, response))
+        answer = json_answer(response, self.client.policy.renamed("Scanalytics' token endpoint"))
         try:
-            answer = response.json()
             self.access_token = answer["access_token"]
-        except (ValueError, KeyError, TypeError) as exc:
+        except (KeyError, TypeError) as exc:
             raise AuthError(
                 f"The Scanalytics token endpoint answered grant {grant} without an access token"
             ) from exc

@@ -81,8 +81,8 @@ class TapScanalytics(KitTap):
         setting("bucket", th.StringType, default="1h"),
         setting("timezone", th.StringType, default="UTC"),
         setting("array_keys", th.ArrayType(th.StringType)),
-        setting("requests_per_minute", th.IntegerType, default=180),
-        setting("requests_per_hour", th.IntegerType, default=1200),
+        setting("requests_per_minute", th.IntegerType(minimum=1), default=180),
+        setting("requests_per_hour", th.IntegerType(minimum=1), default=1200),
         MAX_RETRY_WAIT_SETTING,
     ).to_dict()
 
@@ -124,6 +124,10 @@ class TapScanalytics(KitTap):
                 pass  # the arrays stream fills listed_array_keys
         return list(self.listed_array_keys or [])
 
+    def check_connection(self) -> None:
+        """A token from the configured grant, then ``/v1/whoami`` (one request)."""
+        self.request_first_page("whoami")
+
     def check_settings(self) -> None:
         errors = []
         try:
@@ -132,9 +136,6 @@ class TapScanalytics(KitTap):
             errors.append(f"timezone: unknown IANA zone {self.config.get('timezone')!r}")
         if problem := bucket_problem(self.config.get("bucket", "1h")):
             errors.append(f"bucket: {problem}")
-        for name in ("requests_per_minute", "requests_per_hour"):
-            if int(self.config.get(name) or 0) < 1:
-                errors.append(f"{name}: must be at least 1")
         if self.config.get("username") and not self.config.get("password"):
             errors.append("password: required with username (grant password)")
         cache = TokenCache(self.config.get("token_cache_path"), self.config.get("refresh_token"))

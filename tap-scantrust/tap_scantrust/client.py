@@ -16,7 +16,7 @@ from singer_bulk_export_kit.http import (
     RetryingRESTStream,
     error_message,
     is_retryable_status,
-    json_object,
+    json_answer,
 )
 from tap_scantrust.errors import CampaignError, PermissionDeniedError
 
@@ -81,7 +81,4 @@ class ScantrustApi:
         if missing_ok and response.status_code == HTTPStatus.NOT_FOUND:
             return None
         raise_for_error(response, self.stream.name, self.stream.permission)
-        body = json_object(response)
-        if body is None:
-            raise CampaignError(f"Scantrust answered {path} with content that is not JSON")
-        return body
+        return json_answer(response, self.client.policy)

@@ -23,7 +23,8 @@ def test_connection_test_with_a_wrong_token_names_the_permission(scantrust, conf
     )
     assert "Traceback" not in run.stderr
     assert "not-a-real-token-42" not in run.stderr
-    assert len(scantrust.app.requests_to(r"/codes/download/$")) == 1
+    assert scantrust.app.requests_to(r"/codes/download/$") == []  # --test creates no task
+    assert len(scantrust.app.requests_to(r"/api/v2/me/$")) == 1
 
 
 def closed_port():
@@ -53,6 +54,6 @@ def test_a_misspelt_setting_is_named_with_the_closest_known_one(scantrust, confi
     run = run_tap(TAP, {**settings, "campain_ids": [101]})
     assert run.returncode == 1
     assert "Unknown setting 'campain_ids' is ignored; did you mean 'campaign_ids'?" in run.stderr
-    assert "'campaign_ids' is a required property" in run.stderr
+    assert "Setting campaign_ids is required." in run.stderr
     assert "Traceback" not in run.stderr
     assert scantrust.app.requests == []

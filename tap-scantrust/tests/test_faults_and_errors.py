@@ -263,8 +263,14 @@ def test_corrupt_file_on_an_incremental_run_keeps_the_old_bookmark(scantrust, co
 @pytest.mark.parametrize(
     ("override", "message"),
     [
-        ({"window_days": 0}, "window_days: must be greater than 0"),
-        ({"lookback_days": -1}, "lookback_days: must be 0 or more"),
+        (
+            {"window_days": 0},
+            "Setting window_days: 0 is not valid; expected a number greater than 0.",
+        ),
+        (
+            {"lookback_days": -1},
+            "Setting lookback_days: -1 is not valid; expected a number of at least 0.",
+        ),
         ({"campaign_ids": []}, "campaign_ids: give at least one campaign id"),
         ({"campaign_ids": [101, 101]}, "campaign_ids: each campaign once"),
         ({"activation_status": 3}, "activation_status"),

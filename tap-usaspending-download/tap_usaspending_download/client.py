@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 import typing as t
 
-from singer_bulk_export_kit.http import HttpClient, RetryPolicy, error_message
+from singer_bulk_export_kit.http import HttpClient, RetryPolicy, error_message, json_answer
 from tap_usaspending_download.errors import USAspendingError
 
 if t.TYPE_CHECKING:
@@ -37,10 +37,7 @@ class USAspendingApi:
                 f"USAspending answered HTTP {response.status_code} for {path}: "
                 f"{error_message(response, 'detail')}"
             )
-        try:
-            return response.json()
-        except ValueError:
-            raise USAspendingError(f"USAspending answered {path} with non-JSON") from None
+        return json_answer(response, self.http.policy)
 
 
 def _refusal(path: str, response: requests.Response, body: dict[str, t.Any]) -> str:

@@ -12,6 +12,7 @@ from singer_sdk.exceptions import ConfigValidationError
 
 from singer_bulk_export_kit.http import MAX_RETRY_WAIT_SETTING
 from singer_bulk_export_kit.tap import KitTap, described_settings
+from tap_usaspending_download.client import USAspendingApi
 from tap_usaspending_download.columns import downloads_for
 from tap_usaspending_download.jobs import Downloads
 from tap_usaspending_download.streams import STREAM_TYPES, DownloadFileStream
@@ -92,6 +93,17 @@ class TapUSAspendingDownload(KitTap):
             )
         if errors:
             raise ConfigValidationError("Invalid configuration", errors=errors)
+
+    def check_connection(self) -> None:
+        """The host and the filters: one day's award count (``download/count``, a read;
+        the API has no credentials)."""
+        day = str(self.config["start_date"])[:10]
+        period = {"start_date": day, "end_date": day, "date_type": self.config["date_type"]}
+        filters = {**(self.config.get("filters") or {}), "time_period": [period]}
+        body = {"filters": filters, "spending_level": "awards"}
+        USAspendingApi(self.config["api_url"], self.retry_policy).call(
+            "POST", "/api/v2/download/count/", json=body
+        )
 
     def discover_streams(self) -> list:
         return [cls(tap=self) for cls in STREAM_TYPES]
