@@ -1,0 +1,93 @@
+"""A brand-new Meltano project outside the checkout (``meltano init``) adds every tap from
+its shipped Hub definition (``hub/``), its ``pip_url`` by name and version resolved from
+the built ``dist/`` (``UV_FIND_LINKS``: Meltano installs plugins with uv), ``meltano
+install`` and ``meltano run tap-x target-jsonl``: the rows are exactly the golden output.
+The plugins' environments name no local path (``pip freeze``).
+
+Slow (one project and six plugin environments for the whole run): e2e.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from release import hub
+from tests import golden
+from tests.meltano_run import setting_env
+from tests.packaging.conftest import TAPS, UV, once, run
+from tests.test_record_schemas import CASES, JOURNALLED
+
+pytestmark = pytest.mark.e2e
+
+MELTANO = str(Path(sys.executable).parent / "meltano")
+# target-jsonl as any project adds it (the hub's definition, pinned as meltano.yml pins it).
+TARGET_JSONL = {
+    "name": "target-jsonl",
+    "variant": "andyh1203",
+    "namespace": "target_jsonl",
+    "label": "JSON Lines",
+    "pip_url": "target-jsonl==0.1.4",
+    "executable": "target-jsonl",
+    "settings": [
+        {"name": "destination_path", "kind": "string"},
+        {"name": "do_timestamp_file", "kind": "boolean", "value": False},
+    ],
+}
+
+
+def make_project(path: Path, dist: Path) -> None:
+    run([MELTANO, "init", "project", "--no-usage-stats"], path)
+    project = path / "project"
+    for package in TAPS:
+        definition = hub.path_of(package)
+        run([MELTANO, "add", "--no-install", "extractor", package.name, "--from-ref", definition],
+            project)  # fmt: skip
+    (path / "target-jsonl.yml").write_text(yaml.safe_dump(TARGET_JSONL))
+    run([MELTANO, "add", "--no-install", "loader", "target-jsonl", "--from-ref",
+         path / "target-jsonl.yml"], project)  # fmt: skip
+    run([MELTANO, "install"], project, UV_FIND_LINKS=str(dist))
+
+
+@pytest.fixture(scope="session")
+def project(shared_dir: Path, dist: Path) -> Path:
+    return once(shared_dir, "meltano-project", lambda path: make_project(path, dist)) / "project"
+
+
+def test_project_took_every_plugin_from_its_definition(project):
+    plugins = yaml.safe_load((project / "meltano.yml").read_text())["plugins"]
+    added = {p["name"]: p["pip_url"] for p in plugins["extractors"]}
+    assert added == {p.name: f"{p.name}=={p.version}" for p in TAPS}
+    for package in TAPS:
+        python = project / f".meltano/extractors/{package.name}/venv/bin/python"
+        frozen = run([UV, "pip", "freeze", "--python", python], project)
+        assert "file:" not in frozen.stdout and " @ " not in frozen.stdout, frozen.stdout
+        assert f"{package.name}=={package.version}" in frozen.stdout.splitlines()
+
+
+@pytest.mark.parametrize("package", TAPS, ids=lambda p: p.name)
+def test_meltano_run_into_jsonl_gives_exact_rows(package, project, serve, tmp_path):
+    make_app, overrides, _ = CASES[package.name]
+    # Meltano passes numbers of kind integer: whole-second polls (the stand-ins' jobs take 0.1 s).
+    settings = {**serve(make_app()).app.demo_config(), **overrides, "poll_interval_seconds": 1}
+    if package.name in JOURNALLED:
+        settings["journal_path"] = str(tmp_path / "journal.json")
+    if package.name not in JOURNALLED and "poll_interval_seconds" not in overrides:
+        settings.pop("poll_interval_seconds")
+    env = {
+        **setting_env(package.name, settings),
+        "TARGET_JSONL_DESTINATION_PATH": str(tmp_path / "out"),
+        "MELTANO_DATABASE_URI": f"sqlite:///{tmp_path / 'meltano.db'}",  # runs side by side
+    }
+    (tmp_path / "out").mkdir()
+    run([MELTANO, "run", package.name, "target-jsonl"], project, **env)
+    messages = [
+        {"type": "RECORD", "stream": path.stem, "record": json.loads(line)}
+        for path in sorted((tmp_path / "out").glob("*.jsonl"))
+        for line in path.read_text().splitlines()
+    ]
+    assert golden.digests(package.name, messages) == golden.load()[package.name]
