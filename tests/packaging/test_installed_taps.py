@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import json
 import subprocess
+import sys
 
 import pytest
 
 from release import hub
 from tests import golden
-from tests.packaging.conftest import TAPS, run
+from tests.packaging.conftest import TAPS, UV, run
 from tests.test_record_schemas import CASES, JOURNALLED
 
 pytestmark = pytest.mark.e2e
@@ -80,3 +81,23 @@ def test_hub_definitions_match_the_installed_taps(venvs):
     )
     assert checked.returncode == 0, checked.stderr
     assert len(list(hub.HUB.glob("*/*/*.yml"))) == len(TAPS) + 1  # every tap and the loader
+
+
+def test_git_url_form_installs_the_tap_with_the_kit(tmp_path):
+    """The README's git-URL ``pip_url`` (the kit's URL beside the tap's), from a local
+    ``file://`` clone of this repository's committed HEAD; ``pip freeze`` records both by
+    their git URL and commit, never a temporary build folder."""
+    repository = f"git+file://{hub.ROOT}"
+    pip_url = [
+        f"singer-bulk-export-kit@{repository}#subdirectory=singer-bulk-export-kit",
+        f"tap-scantrust@{repository}#subdirectory=tap-scantrust",
+    ]
+    run([UV, "venv", "--seed", "--python", sys.executable, tmp_path / "venv"], tmp_path)
+    run([UV, "pip", "install", "--python", tmp_path / "venv/bin/python", *pip_url], tmp_path)
+    version = run([tmp_path / "venv/bin/tap-scantrust", "--version"], tmp_path).stdout
+    assert version.startswith("tap-scantrust v"), version
+    frozen = run([tmp_path / "venv/bin/python", "-m", "pip", "freeze"], tmp_path).stdout
+    ours = sorted(line for line in frozen.splitlines() if "@ git+" in line)
+    assert [line.split(" @ ")[0] for line in ours] == ["singer-bulk-export-kit", "tap-scantrust"]
+    assert all(line.split(" @ ")[1].startswith(f"{repository}@") for line in ours), ours
+    assert "file:" not in "\n".join(set(frozen.splitlines()) - set(ours))

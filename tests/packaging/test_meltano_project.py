@@ -16,10 +16,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from release import hub
 from tests import golden
-from tests.meltano_run import setting_env
+from tests.meltano_run import ROOT, setting_env
 from tests.packaging.conftest import TAPS, UV, once, run
+from tests.test_readme_commands import checked_script, readme_blocks
 from tests.test_record_schemas import CASES, JOURNALLED
 
 pytestmark = pytest.mark.e2e
@@ -40,26 +40,28 @@ TARGET_JSONL = {
 }
 
 
-def make_project(path: Path, dist: Path) -> None:
-    run([MELTANO, "init", "project", "--no-usage-stats"], path)
-    project = path / "project"
-    for package in TAPS:
-        definition = hub.path_of(package)
-        run([MELTANO, "add", "--no-install", "extractor", package.name, "--from-ref", definition],
-            project)  # fmt: skip
+def make_project(path: Path) -> None:
+    """The README's ``own-project`` block as written (a new project in a fresh temporary
+    folder, every tap added from its Hub definition and installed from the checkout's
+    ``dist/``, which the ``dist`` fixture's ``./bin/build`` wrote), then target-jsonl."""
+    run(["bash", "-c", checked_script(readme_blocks()["own-project"])], ROOT, TMPDIR=str(path))
+    (project,) = path.glob("*/my-project")
     (path / "target-jsonl.yml").write_text(yaml.safe_dump(TARGET_JSONL))
-    run([MELTANO, "add", "--no-install", "loader", "target-jsonl", "--from-ref",
+    run([MELTANO, "add", "--no-install", "--plugin-type=loader", "target-jsonl", "--from-ref",
          path / "target-jsonl.yml"], project)  # fmt: skip
-    run([MELTANO, "install"], project, UV_FIND_LINKS=str(dist))
+    run([MELTANO, "install", "--plugin-type=loader"], project)
 
 
 @pytest.fixture(scope="session")
 def project(shared_dir: Path, dist: Path) -> Path:
-    return once(shared_dir, "meltano-project", lambda path: make_project(path, dist)) / "project"
+    """The project, once per run; ``dist`` first: its ``./bin/build`` fills ``dist/``."""
+    (made,) = once(shared_dir, "meltano-project", make_project).glob("*/my-project")
+    return made
 
 
 def test_project_took_every_plugin_from_its_definition(project):
     plugins = yaml.safe_load((project / "meltano.yml").read_text())["plugins"]
+    assert sorted(plugins) == ["extractors", "loaders"]  # `meltano add extractor X` made utilities
     added = {p["name"]: p["pip_url"] for p in plugins["extractors"]}
     assert added == {p.name: f"{p.name}=={p.version}" for p in TAPS}
     for package in TAPS:
