@@ -18,7 +18,7 @@ a PATH without this clone's environments, so that the README has to activate the
 - ``prod-snowflake``: likewise (BATCH into Snowflake: the tap must receive ``batch_config``);
 - ``batch``: BATCH mode into the local PostgreSQL against the stand-ins, into a throwaway
   schema (the one line the test adds: ``TARGET_POSTGRES_DEFAULT_TARGET_SCHEMA``).
-- ``build``: ``./bin/build`` and the Hub definitions' check, run as written by
+- ``build``: ``./bin/build``, run as written by
   ``tests/packaging/conftest.py`` (its ``dist`` fixture), which installs what it built;
 - ``own-project``: a new Meltano project with every tap from ``hub/`` and ``dist/``, run as
   written by ``tests/packaging/test_meltano_project.py``, which then runs each tap in it.

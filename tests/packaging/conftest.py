@@ -33,9 +33,10 @@ def outside_env(**extra: str) -> dict[str, str]:
         for k, v in os.environ.items()
         if not k.startswith(("MELTANO_", "TAP_", "TARGET_", "VIRTUAL_ENV", "PYTHON"))
     }
-    # Bytecode compiled once at install (uv), not by every tap start of every worker.
+    # PYTHONDONTWRITEBYTECODE is dropped with the rest: the first start of a tap compiles
+    # what it imports, the later ones reuse it (cheaper than compiling whole venvs at install).
     return {**env, "PATH": os.pathsep.join(path), "MELTANO_SEND_ANONYMOUS_USAGE_STATS": "false",
-            "UV_COMPILE_BYTECODE": "1", **extra}  # fmt: skip
+            **extra}  # fmt: skip
 
 
 def run(command: t.Sequence[str], cwd: Path, timeout: float = 600, **extra: str):
@@ -74,7 +75,7 @@ def once(shared_dir: Path, name: str, make: t.Callable[[Path], None]) -> Path:
 
 def build_as_the_readme_says(out: Path) -> None:
     """The README's ``build`` block as written (``./bin/build`` into the checkout's
-    ``dist/``, the Hub definitions checked), then its ``dist/`` copied for this run."""
+    ``dist/``), then its ``dist/`` copied for this run."""
     run(["bash", "-c", checked_script(readme_blocks()["build"])], ROOT)
     shutil.copytree(ROOT / "dist", out, dirs_exist_ok=True)
 
