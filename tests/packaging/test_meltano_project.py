@@ -16,13 +16,20 @@ from pathlib import Path
 import pytest
 import yaml
 
+from release import hub
 from tests import golden
 from tests.meltano_run import ROOT, setting_env
 from tests.packaging.conftest import TAPS, UV, once, run
 from tests.test_readme_commands import checked_script, readme_blocks
 from tests.test_record_schemas import CASES, JOURNALLED
+from tests.warehouse import pg_counts
 
 pytestmark = pytest.mark.e2e
+
+LOADER = next(p for p in hub.plugin_packages() if p.name == "target-postgres-plus")
+# The tests' PostgreSQL (trust auth; the loader insists on a password, any will do).
+POSTGRES = {"host": "127.0.0.1", "port": 5432, "user": "postgres", "password": "postgres",
+            "database": "test"}  # fmt: skip
 
 MELTANO = str(Path(sys.executable).parent / "meltano")
 # target-jsonl as any project adds it (the hub's definition, pinned as meltano.yml pins it).
@@ -43,13 +50,17 @@ TARGET_JSONL = {
 def make_project(path: Path) -> None:
     """The README's ``own-project`` block as written (a new project in a fresh temporary
     folder, every tap added from its Hub definition and installed from the checkout's
-    ``dist/``, which the ``dist`` fixture's ``./bin/build`` wrote), then target-jsonl."""
+    ``dist/``, which the ``dist`` fixture's ``./bin/build`` wrote), then target-jsonl and
+    target-postgres-plus (from its Hub definition and ``dist/`` too)."""
     run(["bash", "-c", checked_script(readme_blocks()["own-project"])], ROOT, TMPDIR=str(path))
     (project,) = path.glob("*/my-project")
     (path / "target-jsonl.yml").write_text(yaml.safe_dump(TARGET_JSONL))
     run([MELTANO, "add", "--no-install", "--plugin-type=loader", "target-jsonl", "--from-ref",
          path / "target-jsonl.yml"], project)  # fmt: skip
-    run([MELTANO, "install", "--plugin-type=loader"], project)
+    loader = hub.HUB / "loaders/target-postgres-plus/bulk-export-taps.yml"
+    run([MELTANO, "add", "--no-install", "--plugin-type=loader", "target-postgres-plus",
+         "--from-ref", loader], project)  # fmt: skip
+    run([MELTANO, "install", "--plugin-type=loader"], project, UV_FIND_LINKS=str(ROOT / "dist"))
 
 
 @pytest.fixture(scope="session")
@@ -62,8 +73,12 @@ def project(shared_dir: Path, dist: Path) -> Path:
 def test_project_took_every_plugin_from_its_definition(project):
     plugins = yaml.safe_load((project / "meltano.yml").read_text())["plugins"]
     assert sorted(plugins) == ["extractors", "loaders"]  # `meltano add extractor X` made utilities
-    added = {p["name"]: p["pip_url"] for p in plugins["extractors"]}
-    assert added == {p.name: f"{p.name}=={p.version}" for p in TAPS}
+    added = {p["name"]: p["pip_url"] for p in plugins["extractors"] + plugins["loaders"]}
+    assert added == {
+        **{p.name: f"{p.name}=={p.version}" for p in TAPS},
+        "target-jsonl": "target-jsonl==0.1.4",
+        "target-postgres-plus": f"target-postgres-plus=={LOADER.version}",
+    }
     for package in TAPS:
         python = project / f".meltano/extractors/{package.name}/venv/bin/python"
         frozen = run([UV, "pip", "freeze", "--python", python], project)
@@ -93,3 +108,14 @@ def test_meltano_run_into_jsonl_gives_exact_rows(package, project, serve, tmp_pa
         for line in path.read_text().splitlines()
     ]
     assert golden.digests(package.name, messages) == golden.load()[package.name]
+
+
+def test_the_loader_from_its_definition_loads_postgres(project, serve, pg_schema, tmp_path):
+    make_app, overrides, expected = CASES["tap-scanalytics"]
+    env = {
+        **setting_env("tap-scanalytics", {**serve(make_app()).app.demo_config(), **overrides}),
+        **setting_env("target-postgres-plus", POSTGRES | {"default_target_schema": pg_schema}),
+        "MELTANO_DATABASE_URI": f"sqlite:///{tmp_path / 'meltano.db'}",
+    }
+    run([MELTANO, "run", "tap-scanalytics", "target-postgres-plus"], project, **env)
+    assert pg_counts(pg_schema) == expected
