@@ -63,6 +63,19 @@ def make_project(path: Path) -> None:
     run([MELTANO, "install", "--plugin-type=loader"], project, UV_FIND_LINKS=str(ROOT / "dist"))
 
 
+def run_env(project: Path, tmp_path: Path) -> dict[str, str]:
+    """A system database and a ``.meltano/run`` of the test's own (runs of one tap side by
+    side would write the same catalog file), sharing the project's installed plugins."""
+    sys_dir = tmp_path / "meltano-sys"
+    sys_dir.mkdir()
+    for kind in ("extractors", "loaders"):
+        (sys_dir / kind).symlink_to(project / ".meltano" / kind, target_is_directory=True)
+    return {
+        "MELTANO_SYS_DIR_ROOT": str(sys_dir),
+        "MELTANO_DATABASE_URI": f"sqlite:///{tmp_path / 'meltano.db'}",
+    }
+
+
 @pytest.fixture(scope="session")
 def project(shared_dir: Path, dist: Path) -> Path:
     """The project, once per run; ``dist`` first: its ``./bin/build`` fills ``dist/``."""
@@ -98,7 +111,7 @@ def test_meltano_run_into_jsonl_gives_exact_rows(package, project, serve, tmp_pa
     env = {
         **setting_env(package.name, settings),
         "TARGET_JSONL_DESTINATION_PATH": str(tmp_path / "out"),
-        "MELTANO_DATABASE_URI": f"sqlite:///{tmp_path / 'meltano.db'}",  # runs side by side
+        **run_env(project, tmp_path),
     }
     (tmp_path / "out").mkdir()
     run([MELTANO, "run", package.name, "target-jsonl"], project, **env)
@@ -115,7 +128,7 @@ def test_the_loader_from_its_definition_loads_postgres(project, serve, pg_schema
     env = {
         **setting_env("tap-scanalytics", {**serve(make_app()).app.demo_config(), **overrides}),
         **setting_env("target-postgres-plus", POSTGRES | {"default_target_schema": pg_schema}),
-        "MELTANO_DATABASE_URI": f"sqlite:///{tmp_path / 'meltano.db'}",
+        **run_env(project, tmp_path),
     }
     run([MELTANO, "run", "tap-scanalytics", "target-postgres-plus"], project, **env)
     assert pg_counts(pg_schema) == expected
