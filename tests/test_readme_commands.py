@@ -18,6 +18,10 @@ a PATH without this clone's environments, so that the README has to activate the
 - ``prod-snowflake``: likewise (BATCH into Snowflake: the tap must receive ``batch_config``);
 - ``batch``: BATCH mode into the local PostgreSQL against the stand-ins, into a throwaway
   schema (the one line the test adds: ``TARGET_POSTGRES_DEFAULT_TARGET_SCHEMA``).
+- ``build``: ``./bin/build``, run as written by
+  ``tests/packaging/conftest.py`` (its ``dist`` fixture), which installs what it built;
+- ``own-project``: a new Meltano project with every tap from ``hub/`` and ``dist/``, run as
+  written by ``tests/packaging/test_meltano_project.py``, which then runs each tap in it.
 
 Also run: ``meltano job list``, ``python -m sandbox serve mews`` and ``meltano
 --environment=prod config list`` (for the prod block's plugins). Not run here:
@@ -178,8 +182,10 @@ def test_readme_marks_every_block_and_command_this_file_runs():
     blocks = readme_blocks()
     assert sorted(blocks) == [
         "batch",
+        "build",  # run by tests/packaging (its dist fixture)
         "by-hand",
         "file pg.json",
+        "own-project",  # run by tests/packaging/test_meltano_project.py
         "prod",
         "prod-snowflake",
         "serve",
