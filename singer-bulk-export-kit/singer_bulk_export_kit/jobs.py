@@ -16,10 +16,8 @@ import typing as t
 from dataclasses import KW_ONLY, dataclass, field
 
 from singer_bulk_export_kit.errors import JobFailedError, UnknownJobStatusError
+from singer_bulk_export_kit.journal import JobJournal
 from singer_bulk_export_kit.windows import parse_instant
-
-if t.TYPE_CHECKING:
-    from singer_bulk_export_kit.journal import JobJournal
 
 logger = logging.getLogger("singer_bulk_export_kit.jobs")
 PROGRESS_EVERY = 10.0  # longest silence while jobs are waiting (seconds)
@@ -71,16 +69,12 @@ class Job:
 
     def record(self) -> dict[str, t.Any]:
         """What the journal and the state keep of an unfinished job."""
-        keys = ("id", "window", "params", "created_utc")
-        return {key: getattr(self, key) for key in keys}
+        return {key: getattr(self, key) for key in ("id", "window", "params", "created_utc")}
 
     @property
     def label(self) -> str:
-        if not self.window.get("end"):
-            return self.group
-        return (
-            f"{self.group}, {self.window.get('start') or 'the beginning'} to {self.window['end']}"
-        )
+        start, end = self.window.get("start") or "the beginning", self.window.get("end")
+        return f"{self.group}, {start} to {end}" if end else self.group
 
 
 class JobApi(abc.ABC):
@@ -131,10 +125,9 @@ def unfinished_jobs(
     by_end: dict[str, dict[str, t.Any]] = {}
     for record in [*stored, *journal_records]:
         window = record.get("window") if isinstance(record, t.Mapping) else None
-        if not isinstance(window, t.Mapping) or not (record.get("id") and window.get("end")):
-            continue
-        if not covered or _later(str(window["end"]), covered):
-            by_end[str(window["end"])] = dict(record)
+        end = str(window.get("end") or "") if isinstance(window, t.Mapping) else ""
+        if end and record.get("id") and (not covered or _later(end, covered)):
+            by_end[end] = dict(record)
     return [by_end[end] for end in sorted(by_end)]
 
 
@@ -201,18 +194,12 @@ class JobOrchestrator:
 
     def resume(self, group: str, records: t.Iterable[t.Mapping[str, t.Any]]) -> list[Job]:
         """Jobs an earlier run created and did not finish; checked by ``start``."""
-        jobs = [
-            Job(
-                group=group,
-                window=dict(record.get("window") or {}),
-                params=dict(record.get("params") or {}),
-                id=str(job_id),
-                status=JobStatus.PENDING,
-                created_utc=str(record.get("created_utc") or ""),
-            )
-            for record in records
-            if (job_id := record.get("id"))
-        ]
+        jobs = []
+        for record in records:  # with an id and a window end (``unfinished_jobs``)
+            window, params = dict(record["window"]), dict(record.get("params") or {})
+            job = Job(group, window, params, id=str(record["id"]), status=JobStatus.PENDING)
+            job.created_utc = str(record.get("created_utc") or "")
+            jobs.append(job)
         self.groups.setdefault(group, []).extend(jobs)
         return jobs
 
@@ -325,10 +312,9 @@ class JobOrchestrator:
             job.error = f"{job.label}: the {self.api.kind} was created without an id"
             return
         job.id, job.status, job.word, job.info = str(job_id), JobStatus.PENDING, "", {}
-        job.created_at = now
+        job.created_at, job.busy_since = now, None
         job.created_utc = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
         job.attempts += 1
-        job.busy_since = None
         # Durable before any polling: the next run re-attaches if this one dies.
         self._persist(job.group)
         self._say(f"Created {self.api.kind} {job.id} for {job.label}")
