@@ -131,6 +131,10 @@ def unfinished_jobs(
     return [by_end[end] for end in sorted(by_end)]
 
 
+def _failed(jobs: list[Job]) -> Job | None:
+    return next((job for job in jobs if job.error and not job.emitted), None)
+
+
 def _later(end: str, covered: str) -> bool:
     """Whether a window's end lies past the bookmark (instants or dates, any offset)."""
     try:
@@ -264,28 +268,17 @@ class JobOrchestrator:
     def _all(self) -> list[Job]:
         return [job for jobs in self.groups.values() for job in jobs if not job.emitted]
 
-    def _due(self) -> list[Job]:
-        """Jobs to create now: every planned one, or each group's next (serial groups)."""
-        due = []
+    def _create_due(self) -> None:
+        """Create every planned job (each group's next one, for serial groups)."""
         for jobs in self.groups.values():
-            failed = next((job for job in jobs if job.error and not job.emitted), None)
-            if failed is not None:
+            waiting = [j for j in jobs if not j.emitted and j.status is not JobStatus.COMPLETED]
+            for job in waiting[:1] if self.serial_groups else waiting:
+                if job.status is JobStatus.NEW and not _failed(jobs):
+                    self._create(job)
+            if (failed := _failed(jobs)) is not None:
                 # A failed window ends its group: later windows could not be bookmarked.
                 for job in jobs[jobs.index(failed) + 1 :]:
                     job.error = job.error or f"{job.label}: not run, an earlier window failed"
-                continue
-            waiting = [j for j in jobs if not j.emitted and j.status is not JobStatus.COMPLETED]
-            if self.serial_groups:
-                waiting = waiting[:1]
-            due += [job for job in waiting if job.status is JobStatus.NEW]
-        return due
-
-    def _create_due(self) -> None:
-        for job in self._due():
-            # Skipped when its group failed while this pass was creating jobs.
-            if not any(other.error for other in self.jobs(job.group)):
-                self._create(job)
-        self._due()  # marks the jobs of groups that failed just now
 
     def _create(self, job: Job) -> None:
         now = self.clock()
