@@ -8,8 +8,6 @@ Compression runs on a background thread: zlib releases the GIL while it deflates
 large buffer, so it uses the second core while the main thread keeps encoding rows.
 """
 
-from __future__ import annotations
-
 import contextlib
 import queue
 import threading

@@ -4,8 +4,6 @@ followed on a clean session (credentials go to the API host only: a presigned S3
 refuses them), and checks before any row is read, so a retry never emits a row twice.
 """
 
-from __future__ import annotations
-
 import logging
 import re
 import tempfile

@@ -195,8 +195,7 @@ class RetryPolicy:
         asked = retry_after_seconds(response)
         if asked is not None:
             return min(asked, self.max_wait)
-        wait = self.first_wait * 2 ** (number - 1)
-        wait *= 1 + random.uniform(-self.jitter, self.jitter)
+        wait = self.first_wait * 2 ** (number - 1) * (1 + random.uniform(-self.jitter, self.jitter))
         return max(0.0, min(wait, self.max_wait))
 
 

@@ -5,8 +5,6 @@ a job the API forgot is created again); an unknown status word is an error at on
 refused or failed job fails its group only.
 """
 
-from __future__ import annotations
-
 import abc
 import datetime as dt
 import enum
