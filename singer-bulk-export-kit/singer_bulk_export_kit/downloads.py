@@ -154,8 +154,7 @@ def _save(response: requests.Response, partial: PartialFile, where: str) -> None
         partial.etag = response.headers.get("ETag")
         try:
             with partial.path.open("ab") as handle:  # after a restart(), the whole body
-                for chunk in _chunks(response):
-                    handle.write(chunk)
+                handle.writelines(_chunks(response))
         except (requests.RequestException, urllib3.exceptions.HTTPError, OSError) as exc:
             raise AttemptError(
                 f"the transfer broke after {partial.size} bytes ({type(exc).__name__})", wait=1.0

@@ -8,7 +8,6 @@ from __future__ import annotations
 import contextlib
 import copy
 import difflib
-import functools
 import hashlib
 import inspect
 import json
@@ -17,7 +16,7 @@ import os
 import re
 import sys
 import typing as t
-from functools import cached_property
+from functools import cached_property, wraps
 
 import requests
 from singer_sdk import Tap
@@ -199,7 +198,7 @@ class KitTap(NonZeroTermination, Tap):
 
     @classmethod
     def _clean_exit(cls, func: t.Callable[..., t.Any]) -> t.Callable[..., t.Any]:
-        @functools.wraps(func)
+        @wraps(func)
         def run(*args: t.Any, **kwargs: t.Any) -> t.Any:
             try:
                 return func(*args, **kwargs)
