@@ -8,8 +8,6 @@ Compression runs on a background thread: zlib releases the GIL while it deflates
 large buffer, so it uses the second core while the main thread keeps encoding rows.
 """
 
-from __future__ import annotations
-
 import contextlib
 import queue
 import threading
@@ -31,6 +29,7 @@ CHUNK_BYTES = 1024 * 1024
 QUEUED_CHUNKS = 4
 
 _END = None  # the sentinel that finishes a file
+Announce = t.Callable[[list[str]], None]  # a finished file's URL, for its BATCH message
 
 
 class BackgroundGzip:
@@ -92,19 +91,14 @@ class PlainChunks:
 
 
 class BatchFiles:
+    """The BATCH files of one stream's sync; ``config`` is the SDK's ``BatchConfig``."""
+
     def __init__(
-        self,
-        *,
-        tap_name: str,
-        stream_name: str,
-        config: t.Any,  # the SDK's BatchConfig
-        announce: t.Callable[[list[str]], None],
+        self, *, tap_name: str, stream_name: str, config: t.Any, announce: Announce
     ) -> None:
-        self.config = config
-        self.announce = announce
+        self.config, self.announce = config, announce
         self.sync_id = f"{tap_name}--{stream_name}-{uuid.uuid4()}"
-        self.number = 0
-        self.rows = 0
+        self.number = self.rows = 0  # files opened, rows in the open one
         self._batch_size: int = config.batch_size
         self._context: t.Any = None
         self._writer: BackgroundGzip | PlainChunks | None = None

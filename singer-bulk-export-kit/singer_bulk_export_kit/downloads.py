@@ -4,8 +4,6 @@ followed on a clean session (credentials go to the API host only: a presigned S3
 refuses them), and checks before any row is read, so a retry never emits a row twice.
 """
 
-from __future__ import annotations
-
 import logging
 import re
 import tempfile
@@ -156,8 +154,7 @@ def _save(response: requests.Response, partial: PartialFile, where: str) -> None
         partial.etag = response.headers.get("ETag")
         try:
             with partial.path.open("ab") as handle:  # after a restart(), the whole body
-                for chunk in _chunks(response):
-                    handle.write(chunk)
+                handle.writelines(_chunks(response))
         except (requests.RequestException, urllib3.exceptions.HTTPError, OSError) as exc:
             raise AttemptError(
                 f"the transfer broke after {partial.size} bytes ({type(exc).__name__})", wait=1.0

@@ -1,8 +1,6 @@
 """Errors a tap shows as one line (no traceback) before exiting 1. Each tap derives its own
 from these, so the kit's tap base catches them all."""
 
-from __future__ import annotations
-
 
 class TapError(Exception):
     """Base class: logged as one line at ERROR, then the tap exits 1."""

@@ -21,6 +21,7 @@ from dataclasses import KW_ONLY, dataclass, field, replace
 from urllib.parse import urlsplit
 
 import requests
+from requests.exceptions import ChunkedEncodingError
 from singer_sdk import typing as th
 from singer_sdk.exceptions import RetriableAPIError
 
@@ -43,11 +44,7 @@ MAX_RETRY_WAIT_SETTING = th.Property(
     description="Cap on any one wait before a retry, including a server's Retry-After.",
 )
 REFUSED = ("connection refused", "host not found")
-CONNECTION_ERRORS = (
-    requests.ConnectionError,
-    requests.Timeout,
-    requests.exceptions.ChunkedEncodingError,
-)
+CONNECTION_ERRORS = (requests.ConnectionError, requests.Timeout, ChunkedEncodingError)
 
 
 def is_retryable_status(status: int) -> bool:
@@ -56,8 +53,7 @@ def is_retryable_status(status: int) -> bool:
 
 def without_query(url: str) -> str:
     """``url`` without its query string, which may carry a signature or a token."""
-    parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}{parts.path}"
+    return urlsplit(url)._replace(query="", fragment="").geturl()
 
 
 def error_message(response: requests.Response, *fields: str, limit: int = 300) -> str:
@@ -76,12 +72,11 @@ def bad_answer(response: requests.Response, policy: RetryPolicy, problem: str) -
     the endpoint (no query string), the status, the content type and the first bytes."""
     request, kind = response.request, response.headers.get("Content-Type") or "no content type"
     head = response.content[:80].decode("utf-8", "backslashreplace")
-    return AnswerError(
-        policy.redact(
-            f"{policy.service} answered {request.method} {without_query(request.url or '')} "
-            f"with HTTP {response.status_code} ({kind}) that {problem}; it begins {head!r}"
-        )
+    message = (
+        f"{policy.service} answered {request.method} {without_query(request.url or '')} "
+        f"with HTTP {response.status_code} ({kind}) that {problem}; it begins {head!r}"
     )
+    return AnswerError(policy.redact(message))
 
 
 def json_answer(
@@ -133,11 +128,10 @@ def _describe(exc: BaseException) -> str:
     seen: set[int] = set()
     stack: list[BaseException] = [exc]
     while stack and not refused:
-        current = stack.pop()
-        refused = isinstance(current, ConnectionRefusedError | socket.gaierror)
-        seen.add(id(current))
-        links = [*current.args, current.__cause__, current.__context__]
-        links.append(getattr(current, "reason", None))
+        error = stack.pop()
+        refused = isinstance(error, ConnectionRefusedError | socket.gaierror)
+        seen.add(id(error))
+        links = [*error.args, error.__cause__, error.__context__, getattr(error, "reason", None)]
         stack += [e for e in links if isinstance(e, BaseException) and id(e) not in seen]
     if refused:
         return "host not found" if "resolve" in str(exc).lower() else "connection refused"
@@ -186,10 +180,8 @@ class RetryPolicy:
                     else:
                         where = f"{self.service} ({urlsplit(url).netloc})"
                         message = f"{where} kept answering {reason} to {what} after {tries}."
-                    raise ServiceUnavailableError(
-                        self.redact(message),
-                        status=None if response is None else response.status_code,
-                    ) from None
+                    status = None if response is None else response.status_code
+                    raise ServiceUnavailableError(self.redact(message), status=status) from None
                 logger.warning(
                     f"{self.service}: {self.redact(what)} got {reason}; retrying in {wait:.1f} s "
                     f"(try {number + 1} of {self.attempts})"
@@ -203,8 +195,7 @@ class RetryPolicy:
         asked = retry_after_seconds(response)
         if asked is not None:
             return min(asked, self.max_wait)
-        wait = self.first_wait * 2 ** (number - 1)
-        wait *= 1 + random.uniform(-self.jitter, self.jitter)
+        wait = self.first_wait * 2 ** (number - 1) * (1 + random.uniform(-self.jitter, self.jitter))
         return max(0.0, min(wait, self.max_wait))
 
 
@@ -253,8 +244,8 @@ class RetryingRESTStream(KitStream):
             response = self.retry_policy.run(
                 lambda: func(prepared_request, context), what=what, url=url
             )
-            shape = shape_of(self.records_jsonpath)  # type: ignore[attr-defined]
-            json_answer(response, self.retry_policy, shape or ())
+            shape = shape_of(self.records_jsonpath) or ()  # type: ignore[attr-defined]
+            json_answer(response, self.retry_policy, shape)
             return response
 
         return call

@@ -5,8 +5,6 @@ a job the API forgot is created again); an unknown status word is an error at on
 refused or failed job fails its group only.
 """
 
-from __future__ import annotations
-
 import abc
 import datetime as dt
 import enum
@@ -16,10 +14,8 @@ import typing as t
 from dataclasses import KW_ONLY, dataclass, field
 
 from singer_bulk_export_kit.errors import JobFailedError, UnknownJobStatusError
+from singer_bulk_export_kit.journal import JobJournal
 from singer_bulk_export_kit.windows import parse_instant
-
-if t.TYPE_CHECKING:
-    from singer_bulk_export_kit.journal import JobJournal
 
 logger = logging.getLogger("singer_bulk_export_kit.jobs")
 PROGRESS_EVERY = 10.0  # longest silence while jobs are waiting (seconds)
@@ -71,16 +67,12 @@ class Job:
 
     def record(self) -> dict[str, t.Any]:
         """What the journal and the state keep of an unfinished job."""
-        keys = ("id", "window", "params", "created_utc")
-        return {key: getattr(self, key) for key in keys}
+        return {key: getattr(self, key) for key in ("id", "window", "params", "created_utc")}
 
     @property
     def label(self) -> str:
-        if not self.window.get("end"):
-            return self.group
-        return (
-            f"{self.group}, {self.window.get('start') or 'the beginning'} to {self.window['end']}"
-        )
+        start, end = self.window.get("start") or "the beginning", self.window.get("end")
+        return f"{self.group}, {start} to {end}" if end else self.group
 
 
 class JobApi(abc.ABC):
@@ -131,11 +123,14 @@ def unfinished_jobs(
     by_end: dict[str, dict[str, t.Any]] = {}
     for record in [*stored, *journal_records]:
         window = record.get("window") if isinstance(record, t.Mapping) else None
-        if not isinstance(window, t.Mapping) or not (record.get("id") and window.get("end")):
-            continue
-        if not covered or _later(str(window["end"]), covered):
-            by_end[str(window["end"])] = dict(record)
+        end = str(window.get("end") or "") if isinstance(window, t.Mapping) else ""
+        if end and record.get("id") and (not covered or _later(end, covered)):
+            by_end[end] = dict(record)
     return [by_end[end] for end in sorted(by_end)]
+
+
+def _failed(jobs: list[Job]) -> Job | None:
+    return next((job for job in jobs if job.error and not job.emitted), None)
 
 
 def _later(end: str, covered: str) -> bool:
@@ -201,18 +196,12 @@ class JobOrchestrator:
 
     def resume(self, group: str, records: t.Iterable[t.Mapping[str, t.Any]]) -> list[Job]:
         """Jobs an earlier run created and did not finish; checked by ``start``."""
-        jobs = [
-            Job(
-                group=group,
-                window=dict(record.get("window") or {}),
-                params=dict(record.get("params") or {}),
-                id=str(job_id),
-                status=JobStatus.PENDING,
-                created_utc=str(record.get("created_utc") or ""),
-            )
-            for record in records
-            if (job_id := record.get("id"))
-        ]
+        jobs = []
+        for record in records:  # with an id and a window end (``unfinished_jobs``)
+            window, params = dict(record["window"]), dict(record.get("params") or {})
+            job = Job(group, window, params, id=str(record["id"]), status=JobStatus.PENDING)
+            job.created_utc = str(record.get("created_utc") or "")
+            jobs.append(job)
         self.groups.setdefault(group, []).extend(jobs)
         return jobs
 
@@ -277,28 +266,17 @@ class JobOrchestrator:
     def _all(self) -> list[Job]:
         return [job for jobs in self.groups.values() for job in jobs if not job.emitted]
 
-    def _due(self) -> list[Job]:
-        """Jobs to create now: every planned one, or each group's next (serial groups)."""
-        due = []
+    def _create_due(self) -> None:
+        """Create every planned job (each group's next one, for serial groups)."""
         for jobs in self.groups.values():
-            failed = next((job for job in jobs if job.error and not job.emitted), None)
-            if failed is not None:
+            waiting = [j for j in jobs if not j.emitted and j.status is not JobStatus.COMPLETED]
+            for job in waiting[:1] if self.serial_groups else waiting:
+                if job.status is JobStatus.NEW and not _failed(jobs):
+                    self._create(job)
+            if (failed := _failed(jobs)) is not None:
                 # A failed window ends its group: later windows could not be bookmarked.
                 for job in jobs[jobs.index(failed) + 1 :]:
                     job.error = job.error or f"{job.label}: not run, an earlier window failed"
-                continue
-            waiting = [j for j in jobs if not j.emitted and j.status is not JobStatus.COMPLETED]
-            if self.serial_groups:
-                waiting = waiting[:1]
-            due += [job for job in waiting if job.status is JobStatus.NEW]
-        return due
-
-    def _create_due(self) -> None:
-        for job in self._due():
-            # Skipped when its group failed while this pass was creating jobs.
-            if not any(other.error for other in self.jobs(job.group)):
-                self._create(job)
-        self._due()  # marks the jobs of groups that failed just now
 
     def _create(self, job: Job) -> None:
         now = self.clock()
@@ -325,10 +303,9 @@ class JobOrchestrator:
             job.error = f"{job.label}: the {self.api.kind} was created without an id"
             return
         job.id, job.status, job.word, job.info = str(job_id), JobStatus.PENDING, "", {}
-        job.created_at = now
+        job.created_at, job.busy_since = now, None
         job.created_utc = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
         job.attempts += 1
-        job.busy_since = None
         # Durable before any polling: the next run re-attaches if this one dies.
         self._persist(job.group)
         self._say(f"Created {self.api.kind} {job.id} for {job.label}")

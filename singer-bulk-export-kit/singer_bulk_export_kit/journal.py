@@ -3,8 +3,6 @@ lose a job id (some APIs refuse a second job while one runs, some jobs cost hour
 run re-attaches. JSON (group -> records of its unfinished jobs), replaced atomically.
 """
 
-from __future__ import annotations
-
 import json
 import os
 import tempfile

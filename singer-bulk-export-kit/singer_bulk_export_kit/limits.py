@@ -2,8 +2,6 @@
 shared by every request of a run, which waits when a budget is spent instead of collecting
 429s."""
 
-from __future__ import annotations
-
 import collections
 import logging
 import threading

@@ -1,8 +1,6 @@
 """Streaming readers for downloaded files (CSV members of a zip, JSON Lines): row by row
 from disk, so memory stays flat whatever the size. Damage is a ``CorruptFileError``."""
 
-from __future__ import annotations
-
 import csv
 import io
 import itertools
@@ -21,6 +19,7 @@ csv.field_size_limit(16 * 1024 * 1024)
 _PART = re.compile(r"_(\d+)\.csv$", re.IGNORECASE)
 decode_json = msgspec.json.Decoder().decode  # several times faster than json.loads
 decode_json_object = msgspec.json.Decoder(dict).decode  # anything else: a ValidationError
+LineCheck = t.Callable[[bytes], bytes | None]  # a line to pass on as it is, or None
 
 
 def zip_csv_members(
@@ -119,10 +118,7 @@ class DeclaredObjectLines:
 
 
 def jsonl_rows(
-    path: Path,
-    skip: int = 0,
-    label: str = "",
-    as_line: t.Callable[[bytes], bytes | None] | None = None,
+    path: Path, skip: int = 0, label: str = "", as_line: LineCheck | None = None
 ) -> t.Iterator[tuple[int, dict | bytes]]:
     """``(line number, object)`` of every non-blank line after the first ``skip`` lines; the
     line itself (bytes) instead where ``as_line`` returns it (``DeclaredObjectLines``)."""

@@ -5,8 +5,6 @@ any form up to it (the forms are ordered: each admits the ones before it). Rows 
 not plain dicts are final: ``post_process`` is not called and no partition keys are added.
 """
 
-from __future__ import annotations
-
 import enum
 
 

@@ -4,6 +4,7 @@ framework's "Expected available in 12 seconds.")."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import email.utils
 import re
@@ -31,10 +32,8 @@ def header_seconds(value: str | None, now: dt.datetime | None = None) -> float |
     if not value:
         return None
     value = value.strip()
-    try:
+    with contextlib.suppress(ValueError):
         return max(0.0, float(value))
-    except ValueError:
-        pass
     try:
         when = email.utils.parsedate_to_datetime(value)
     except (TypeError, ValueError, IndexError):
@@ -48,10 +47,9 @@ def _body_seconds(response: requests.Response) -> float | None:
     text = response.text or ""
     if len(text) > 65536:  # not a throttle message
         return None
-    try:
+    body = None
+    with contextlib.suppress(ValueError):
         body = response.json()
-    except ValueError:
-        body = None
     if isinstance(body, dict):
         for name in _BODY_FIELDS:
             value = body.get(name)

@@ -96,21 +96,16 @@ class FastRecordMessages(_Stream):
 
     @cached_property
     def _sdk_record_work_is_a_no_op(self) -> bool:
-        no_conformance = self.TYPE_CONFORMANCE_LEVEL == TypeConformanceLevel.NONE
-        return no_conformance and all(self.mask.values())
+        return self.TYPE_CONFORMANCE_LEVEL == TypeConformanceLevel.NONE and all(self.mask.values())
 
     def _generate_record_messages(self, record: dict) -> t.Iterator[singer.RecordMessage]:
         if SDK_DEFAULTS or not self._sdk_record_work_is_a_no_op:
             yield from super()._generate_record_messages(record)
             return
         for stream_map in self.stream_maps:
-            mapped_record = stream_map.transform(record)
-            if mapped_record is not None:
+            if (mapped := stream_map.transform(record)) is not None:
                 yield singer.RecordMessage(
-                    stream=stream_map.stream_alias,
-                    record=mapped_record,
-                    version=self._stream_version,
-                    time_extracted=_sdk_util.utc_now(),
+                    stream_map.stream_alias, mapped, self._stream_version, _sdk_util.utc_now()
                 )
 
 
@@ -182,8 +177,7 @@ class FastSync(KitStream, FastRecordMessages, WindowBookmarks):
                 if row.__class__ is not dict:  # final already (see RecordForm)
                     yield row
                     continue
-                record = self.post_process(row, current)
-                if record is None:
+                if (record := self.post_process(row, current)) is None:
                     continue
                 for key, value in keys:
                     record.setdefault(key, value)
@@ -199,14 +193,12 @@ class FastSync(KitStream, FastRecordMessages, WindowBookmarks):
         if not (write_messages and self._fast_sync_possible()):
             yield from super()._sync_records(context, write_messages=write_messages)
             return
-        encode_into = msgspec_encoder.encode_into
+        # Locals, not attribute lookups, for what runs once per row.
+        encode_into, write = msgspec_encoder.encode_into, STDOUT.out.write
+        now, utc = dt.datetime.now, dt.UTC
         message: dict[str, t.Any] = {"type": "RECORD", "stream": self.name}
-        now = dt.datetime.now
-        utc = dt.UTC
         counter, timer = self.get_record_counter(), self.get_sync_timer()
-        rows = 0
-        write = STDOUT.out.write
-        line = bytearray(256)
+        rows, line = 0, bytearray(256)
         self._taken_form = RecordForm.STRUCT
         with counter, timer:
             try:

@@ -9,8 +9,6 @@ does), so the order on stdout is the order of the messages. Each line is handed 
 call, so a signal never leaves half a line behind another message.
 """
 
-from __future__ import annotations
-
 import atexit
 import io
 import sys

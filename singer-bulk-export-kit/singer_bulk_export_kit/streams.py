@@ -22,9 +22,7 @@ EXTRA_PROPERTY = "_extra"
 def extra_property(description: str, values: th.JSONTypeHelper | bool = True) -> th.Property:
     """The ``_extra`` object: fields the API sent that the schema does not declare."""
     return th.Property(
-        EXTRA_PROPERTY,
-        th.ObjectType(additional_properties=values),
-        description=description,
+        EXTRA_PROPERTY, th.ObjectType(additional_properties=values), description=description
     )
 
 
@@ -80,7 +78,9 @@ class JobStream(FastSync):
                 orchestrator.wait(job)
                 self.row_tally = {}
                 yield from rows_of(job)
-                self.check_row_count(orchestrator, job)
+                # Its files must hold the rows the provider declared, before the bookmark moves.
+                named, service = orchestrator.api.named(job), self.tap.service_name
+                check_count(named, service, self.declared_rows_field, job.info, self.row_tally)
                 done(job)
                 self.finish_window(state, bookmark_of(job))
         except PartitionError as exc:
@@ -89,9 +89,3 @@ class JobStream(FastSync):
             # A download that kept failing may work next run from the same finished job.
             orchestrator.fail_group(group, str(exc), forget=not isinstance(exc, DownloadError))
             self.tap.record_failure(group, str(exc))
-
-    def check_row_count(self, orchestrator: JobOrchestrator, job: Job) -> None:
-        """A job's files must hold the rows its provider declared, before its bookmark moves."""
-        named = orchestrator.api.named(job)
-        service = self.tap.service_name
-        check_count(named, service, self.declared_rows_field, job.info, self.row_tally)

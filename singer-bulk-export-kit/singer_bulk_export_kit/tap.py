@@ -8,7 +8,6 @@ from __future__ import annotations
 import contextlib
 import copy
 import difflib
-import functools
 import hashlib
 import inspect
 import json
@@ -17,7 +16,7 @@ import os
 import re
 import sys
 import typing as t
-from functools import cached_property
+from functools import cached_property, wraps
 
 import requests
 from singer_sdk import Tap
@@ -28,11 +27,7 @@ from singer_bulk_export_kit.errors import PartitionsFailedError, TapError
 from singer_bulk_export_kit.http import RetryPolicy
 from singer_bulk_export_kit.journal import JobJournal
 from singer_bulk_export_kit.sdk_overrides import WRITER, NonZeroTermination, skip_sdk_failure_line
-from singer_bulk_export_kit.validation import (
-    check_state,
-    check_state_document,
-    settings_problem,
-)
+from singer_bulk_export_kit.validation import check_state, check_state_document, settings_problem
 
 if t.TYPE_CHECKING:
     import click
@@ -43,9 +38,7 @@ MIN_SECRET_LENGTH = 4
 _QUERY = re.compile(r"(https?://[^\s'\"?]+)\?[^\s'\")]*")
 
 
-def described_settings(
-    texts: t.Mapping[str, tuple[str, str]],
-) -> t.Callable[..., th.Property]:
+def described_settings(texts: t.Mapping[str, tuple[str, str]]) -> t.Callable[..., th.Property]:
     """``setting(name, kind, **options)``, a ``th.Property`` whose title and description come
     from ``texts`` (name -> (title, description)): settings read as a short typed list."""
 
@@ -87,13 +80,12 @@ class KitTap(NonZeroTermination, Tap):
             self.warn_unknown_settings()  # a misspelt required setting: name the right one
             raise ConfigValidationError(self.settings_problem() or str(exc)) from None
         self.warn_unknown_settings()
-        problem = self.settings_problem()
-        if problem and validate_config:
-            raise ConfigValidationError(problem)
-        if problem:  # --discover works without valid settings, but says what is wrong
-            self.logger.warning("%s", problem)
         if validate_config:  # sync and --test; --about/--discover need no valid settings
+            if problem := self.settings_problem():
+                raise ConfigValidationError(problem)
             self.check_settings()
+        elif problem := self.settings_problem():  # --discover still says what is wrong
+            self.logger.warning("%s", problem)
 
     def settings_problem(self) -> str | None:
         """The first setting that breaks the settings schema (formats, ranges, enums
@@ -122,8 +114,7 @@ class KitTap(NonZeroTermination, Tap):
 
     def request_first_page(self, stream_name: str, context: dict | None = None) -> None:
         """One answer of a REST stream through its usual checks; no row is written."""
-        for _ in self.streams[stream_name].request_records(context):  # type: ignore[attr-defined]
-            break
+        next(self.streams[stream_name].request_records(context), None)  # type: ignore[attr-defined]
 
     def check_settings(self) -> None:
         """Refuse settings that cannot work, before any request (raise
@@ -174,11 +165,9 @@ class KitTap(NonZeroTermination, Tap):
 
     @cached_property
     def retry_policy(self) -> RetryPolicy:
+        wait_cap = float(self.config.get("max_retry_wait_seconds", 300))
         return RetryPolicy(
-            service=self.service_name,
-            max_wait=float(self.config.get("max_retry_wait_seconds", 300)),
-            limiter=self.limiter,
-            redact=self.redact,
+            self.service_name, max_wait=wait_cap, limiter=self.limiter, redact=self.redact
         )
 
     def record_failure(self, partition: str, reason: str) -> None:
@@ -209,7 +198,7 @@ class KitTap(NonZeroTermination, Tap):
 
     @classmethod
     def _clean_exit(cls, func: t.Callable[..., t.Any]) -> t.Callable[..., t.Any]:
-        @functools.wraps(func)
+        @wraps(func)
         def run(*args: t.Any, **kwargs: t.Any) -> t.Any:
             try:
                 return func(*args, **kwargs)

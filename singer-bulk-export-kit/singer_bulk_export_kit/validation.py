@@ -112,9 +112,8 @@ def _check_bookmark(stream: Stream, value: t.Any, where: str) -> None:
     key = stream.replication_key or ""
     spec = {k: v for k, v in stream.schema["properties"].get(key, {}).items() if k != "description"}
     types = spec.get("type", ["string"])
-    spec["type"] = [
-        kind for kind in ([types] if isinstance(types, str) else types) if kind != "null"
-    ]
+    types = [types] if isinstance(types, str) else types
+    spec["type"] = [kind for kind in types if kind != "null"]
     error = best_match(jsonschema.Draft7Validator(spec, format_checker=FORMATS).iter_errors(value))
     if not key or error is not None:
         wanted = f"{expected(error)} ({key})" if error else "none (a full-table stream)"

@@ -40,9 +40,7 @@ def split_time(start: dt.datetime | None, end: dt.datetime, step: dt.timedelta) 
     but the caller still gets its bookmark)."""
     if step <= dt.timedelta(0):
         raise ValueError(f"a window must be longer than 0 (got {step})")
-    if start is None:
-        return [TimeWindow(None, end)]
-    if start >= end:
+    if start is None or start >= end:
         return [TimeWindow(start, end)]
     windows, cursor = [], start
     while cursor < end:
