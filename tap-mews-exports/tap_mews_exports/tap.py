@@ -209,7 +209,3 @@ class TapMewsExports(KitTap):
     def sync_all(self) -> None:
         self.start_exports()
         super().sync_all()
-
-
-if __name__ == "__main__":
-    TapMewsExports.cli()
