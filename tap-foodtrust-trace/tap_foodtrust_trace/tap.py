@@ -9,41 +9,14 @@ from singer_sdk.authenticators import BearerTokenAuthenticator
 from singer_sdk.exceptions import ConfigValidationError
 
 from singer_bulk_export_kit.http import MAX_RETRY_WAIT_SETTING
+from singer_bulk_export_kit.setting_texts import setting_texts
 from singer_bulk_export_kit.tap import KitTap, described_settings
 from tap_foodtrust_trace.auth import TokenExchangeAuthenticator
 from tap_foodtrust_trace.product_ids import EXAMPLES, invalid_product_ids
 from tap_foodtrust_trace.streams import STREAM_TYPES
 
-# Each setting's title and description (--about, the README's settings table).
-SETTING_TEXTS = {
-    "api_url": (
-        "API URL",
-        "Food Trust host, e.g. https://food.ibm.com or https://sandbox.food.ibm.com.",
-    ),
-    "product_ids": (
-        "Product ids",
-        "Product identifiers to trace, one trace each. Formats: EPC LGTIN, EPC SGTIN, IFT "
-        f"product with lot, IFT product with serial, e.g. {EXAMPLES}.",
-    ),
-    "bypass_cache": (
-        "Bypass cache",
-        "Send X-ApiCache-Bypass: true so the API skips its 24-hour response cache (slower; "
-        "use after trace data changed).",
-    ),
-    "ift_token": (
-        "Food Trust token",
-        "A Food Trust bearer token. Alternative to the API-key exchange; it cannot be "
-        "renewed, so it must outlive the run.",
-    ),
-    "ibm_cloud_api_key": (
-        "IBM Cloud API key",
-        "API key of a system user; exchanged for a Food Trust token (renewed when it "
-        "expires). Needs organization_id.",
-    ),
-    "organization_id": ("Organization id", "Food Trust organization id for the token exchange."),
-    "iam_url": ("IAM URL", "IBM Cloud IAM host that turns the API key into an IAM token."),
-}
-setting = described_settings(SETTING_TEXTS)
+# Each setting's title and description come from settings.toml (prose kept as data).
+setting = described_settings(setting_texts(__package__, examples=EXAMPLES))
 
 
 class TapFoodTrustTrace(KitTap):
