@@ -157,8 +157,7 @@ class Downloads:
 
     def _over(self, window: DateWindow, level: str) -> tuple[str, t.Any, t.Any] | None:
         """(level, count, limit) when ``window`` holds more ``level`` rows than a file may."""
-        body = {"filters": time_period_filters(self.config, window), "spending_level": level}
-        answer = self.api.call("POST", "/api/v2/download/count/", json=body) or {}
+        answer = count_answer(self.api, self.config, window, level)
         # Current names first, then the transaction_* ones the API still sends.
         count = _first(answer, "calculated_count", "calculated_transaction_count")
         limit = _first(answer, "maximum_limit", "maximum_transaction_limit")
@@ -202,6 +201,14 @@ def time_period_filters(config: t.Mapping[str, t.Any], window: DateWindow) -> di
     start, end = window.start.isoformat(), window.end.isoformat()
     period = {"start_date": start, "end_date": end, "date_type": config["date_type"]}
     return {**(config.get("filters") or {}), "time_period": [period]}
+
+
+def count_answer(
+    api: USAspendingApi, config: t.Mapping[str, t.Any], window: DateWindow, level: str
+) -> dict[str, t.Any]:
+    """``download/count`` of one window at one spending level (a read, no download)."""
+    body = {"filters": time_period_filters(config, window), "spending_level": level}
+    return api.call("POST", "/api/v2/download/count/", json=body) or {}
 
 
 def _first(answer: t.Mapping[str, t.Any], *names: str) -> t.Any:

@@ -17,7 +17,7 @@ from singer_bulk_export_kit.tap import KitTap, described_settings
 from singer_bulk_export_kit.windows import DateWindow
 from tap_usaspending_download.client import USAspendingApi
 from tap_usaspending_download.columns import downloads_for
-from tap_usaspending_download.jobs import Downloads, time_period_filters
+from tap_usaspending_download.jobs import Downloads, count_answer
 from tap_usaspending_download.streams import STREAM_TYPES, DownloadFileStream
 
 DATE_TYPES = ["action_date", "last_modified_date"]
@@ -68,11 +68,8 @@ class TapUSAspendingDownload(KitTap):
         """The host and the filters: one day's award count (``download/count``, a read;
         the API has no credentials)."""
         day = dt.date.fromisoformat(str(self.config["start_date"])[:10])
-        filters = time_period_filters(self.config, DateWindow(day, day))
-        body = {"filters": filters, "spending_level": "awards"}
-        USAspendingApi(self.config["api_url"], self.retry_policy).call(
-            "POST", "/api/v2/download/count/", json=body
-        )
+        api = USAspendingApi(self.config["api_url"], self.retry_policy)
+        count_answer(api, self.config, DateWindow(day, day), "awards")
 
     def discover_streams(self) -> list:
         return [cls(tap=self) for cls in STREAM_TYPES]
