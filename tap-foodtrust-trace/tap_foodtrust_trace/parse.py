@@ -14,12 +14,10 @@ from tap_foodtrust_trace.errors import TraceRequestError
 
 Row = dict[str, t.Any]
 
-_SEQUENCE_KINDS = {
-    "events": "events",
-    "facilities": "facilities",
-    "productInstances": "product_instances",
-    "product_instances": "product_instances",
-}
+
+def camel_case(name: str) -> str:
+    first, *others = name.split("_")
+    return first + "".join(word.capitalize() for word in others)
 
 
 # The sections the published response model gives every trace (snake_case names).
@@ -31,6 +29,7 @@ REQUIRED_SECTIONS = (
     "products",
     "sequences",
 )
+SEQUENCE_KINDS = ("events", "facilities", "product_instances")  # what a sequence links
 
 
 def trace_body(payload: dict[str, t.Any], product_id: str) -> dict[str, t.Any]:
@@ -46,7 +45,7 @@ def trace_body(payload: dict[str, t.Any], product_id: str) -> dict[str, t.Any]:
             f"The Trace API answer for {product_id} holds no trace object (keys: "
             f"{', '.join(sorted(payload)) or 'none'}); nothing of it was extracted."
         )
-    missing = [name for name in REQUIRED_SECTIONS if not _has(body, name)]
+    missing = [name for name in REQUIRED_SECTIONS if section_key(body, name) is None]
     if missing:
         raise TraceRequestError(
             f"The trace of {product_id} lacks {', '.join(missing)} (each an object in the "
@@ -55,21 +54,14 @@ def trace_body(payload: dict[str, t.Any], product_id: str) -> dict[str, t.Any]:
     return body
 
 
-def _has(trace: dict[str, t.Any], name: str) -> bool:
-    return any(isinstance(trace.get(key), dict) for key in (camel_case(name), name))
-
-
-def camel_case(name: str) -> str:
-    first, *others = name.split("_")
-    return first + "".join(word.capitalize() for word in others)
+def section_key(trace: dict[str, t.Any], name: str) -> str | None:
+    """The key of section ``name`` (snake_case): its camelCase or its snake_case one."""
+    return next((key for key in (camel_case(name), name) if isinstance(trace.get(key), dict)), None)
 
 
 def section(trace: dict[str, t.Any], name: str) -> dict[str, t.Any]:
-    """The section ``name`` (snake_case) under its camelCase or its snake_case key."""
-    for key in (camel_case(name), name):
-        if isinstance(trace.get(key), dict):
-            return trace[key]
-    return {}
+    key = section_key(trace, name)
+    return trace[key] if key else {}
 
 
 def entry_rows(
@@ -92,7 +84,7 @@ def entry_rows(
 def sequences(trace_id: str, trace: dict[str, t.Any]) -> t.Iterator[Row]:
     seen: set[tuple[str, str, str]] = set()
     for key, edges in section(trace, "sequences").items():
-        kind = _SEQUENCE_KINDS.get(key)
+        kind = next((kind for kind in SEQUENCE_KINDS if key in (kind, camel_case(kind))), None)
         if kind is None or not isinstance(edges, list):
             continue
         for position, edge in enumerate(edges):

@@ -6,6 +6,8 @@ from its camelCase key); nested objects keep the API's own keys (``postalCode``)
 
 from singer_sdk import typing as th
 
+from tap_foodtrust_trace.parse import SEQUENCE_KINDS
+
 TRACE_ID = th.Property(
     "trace_product_id",
     th.StringType,
@@ -22,6 +24,14 @@ _QUANTITY = th.ObjectType(
     th.Property("unit", th.StringType, description="UN/CEFACT unit of measure code."),
 )
 _LOCATION_REF = th.ObjectType(th.Property("id", th.StringType))
+
+
+def _strings(*names: str) -> list[th.Property]:
+    return [th.Property(name, th.StringType) for name in names]
+
+
+def _arrays_of(item: th.ObjectType, *names: str) -> list[th.Property]:
+    return [th.Property(name, th.ArrayType(item)) for name in names]
 
 
 def section_schema(id_column: str, *fields: th.Property, payload_ids: bool = True) -> dict:
@@ -47,19 +57,11 @@ EVENTS = section_schema(
     th.Property("step", th.StringType, description="CBV business step URN."),
     th.Property(
         "facility",
-        th.ObjectType(
-            th.Property("id", th.StringType),
-            th.Property("sources", th.ArrayType(_LOCATION_REF)),
-            th.Property("destinations", th.ArrayType(_LOCATION_REF)),
-        ),
+        th.ObjectType(*_strings("id"), *_arrays_of(_LOCATION_REF, "sources", "destinations")),
     ),
     th.Property(
         "product_instances",
-        th.ObjectType(
-            th.Property("instances", th.ArrayType(_QUANTITY)),
-            th.Property("inputs", th.ArrayType(_QUANTITY)),
-            th.Property("outputs", th.ArrayType(_QUANTITY)),
-        ),
+        th.ObjectType(*_arrays_of(_QUANTITY, "instances", "inputs", "outputs")),
     ),
 )
 
@@ -68,13 +70,7 @@ FACILITIES = section_schema(
     th.Property("name", th.StringType),
     th.Property("type", th.StringType, description="STORE, FARM, PROCESSING_FACILITY, ..."),
     th.Property(
-        "address",
-        th.ObjectType(
-            *(
-                th.Property(key, th.StringType)
-                for key in ("street", "city", "state", "postalCode", "country")
-            )
-        ),
+        "address", th.ObjectType(*_strings("street", "city", "state", "postalCode", "country"))
     ),
 )
 
@@ -82,8 +78,7 @@ PAYLOADS = section_schema(
     "payload_id",
     th.Property("time", th.DateTimeType),
     th.Property("content", th.StringType, description="The payload as sent, a string."),
-    th.Property("content_type", th.StringType),
-    th.Property("type_uri", th.StringType),
+    *_strings("content_type", "type_uri"),
     payload_ids=False,
 )
 
@@ -97,19 +92,11 @@ PRODUCT_INSTANCES = section_schema(
     ),
 )
 
-PRODUCTS = section_schema(
-    "product_id",
-    th.Property("name", th.StringType),
-    th.Property("sku", th.StringType),
-)
+PRODUCTS = section_schema("product_id", *_strings("name", "sku"))
 
 SEQUENCES = th.PropertiesList(
     TRACE_ID,
-    th.Property(
-        "kind",
-        th.StringType(allowed_values=["events", "facilities", "product_instances"]),
-        required=True,
-    ),
+    th.Property("kind", th.StringType(allowed_values=list(SEQUENCE_KINDS)), required=True),
     *(th.Property(end, th.StringType, required=True) for end in ("source", "target")),
     th.Property("position", th.IntegerType, description="Order of the edge within its kind."),
 ).to_dict()

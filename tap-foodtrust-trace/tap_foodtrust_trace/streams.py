@@ -71,23 +71,7 @@ class TraceSectionStream(KitStream, Stream):
         return parse.entry_rows(trace_id, trace, self.name, list(self.schema["properties"]))
 
 
-class EventsStream(TraceSectionStream):
-    name = "events"
-    primary_keys = ("trace_product_id", "event_id")
-    schema = schemas.EVENTS
-
-
-class FacilitiesStream(TraceSectionStream):
-    name = "facilities"
-    primary_keys = ("trace_product_id", "facility_id")
-    schema = schemas.FACILITIES
-
-
-class PayloadsStream(TraceSectionStream):
-    name = "payloads"
-    primary_keys = ("trace_product_id", "payload_id")
-    schema = schemas.PAYLOADS
-
+class PayloadRows(TraceSectionStream):
     def post_process(self, row: dict, context: Context | None = None) -> dict | None:
         # content is documented as a string; keep it one even if JSON arrives
         if row["content"] is not None and not isinstance(row["content"], str):
@@ -95,33 +79,25 @@ class PayloadsStream(TraceSectionStream):
         return row
 
 
-class ProductInstancesStream(TraceSectionStream):
-    name = "product_instances"
-    primary_keys = ("trace_product_id", "product_instance_id")
-    schema = schemas.PRODUCT_INSTANCES
-
-
-class ProductsStream(TraceSectionStream):
-    name = "products"
-    primary_keys = ("trace_product_id", "product_id")
-    schema = schemas.PRODUCTS
-
-
-class SequencesStream(TraceSectionStream):
-    name = "sequences"
-    primary_keys = ("trace_product_id", "kind", "source", "target")
-    schema = schemas.SEQUENCES
-
+class SequenceRows(TraceSectionStream):
     def rows(self, trace_id: str, trace: dict[str, t.Any]) -> t.Iterator[dict[str, t.Any]]:
         return parse.sequences(trace_id, trace)
 
 
+def section_stream(name: str, base: type = TraceSectionStream) -> type[TraceSectionStream]:
+    """The stream of one trace section: keyed by the trace and the entry's id column (the
+    second column of its schema; sequences by their edge)."""
+    schema = getattr(schemas, name.upper())
+    keys = ("kind", "source", "target") if name == "sequences" else list(schema["properties"])[1:2]
+    attributes = {"name": name, "schema": schema, "primary_keys": ("trace_product_id", *keys)}
+    class_name = "".join(word.title() for word in name.split("_")) + "Stream"
+    return type(class_name, (base,), attributes)
+
+
 STREAM_TYPES = (
     TracesStream,
-    EventsStream,
-    FacilitiesStream,
-    PayloadsStream,
-    ProductInstancesStream,
-    ProductsStream,
-    SequencesStream,
+    *map(section_stream, ("events", "facilities")),
+    section_stream("payloads", PayloadRows),
+    *map(section_stream, ("product_instances", "products")),
+    section_stream("sequences", SequenceRows),
 )

@@ -9,10 +9,14 @@ from singer_sdk.authenticators import BearerTokenAuthenticator
 from singer_sdk.exceptions import ConfigValidationError
 
 from singer_bulk_export_kit.http import MAX_RETRY_WAIT_SETTING
-from singer_bulk_export_kit.tap import KitTap
+from singer_bulk_export_kit.setting_texts import setting_texts
+from singer_bulk_export_kit.tap import KitTap, described_settings
 from tap_foodtrust_trace.auth import TokenExchangeAuthenticator
 from tap_foodtrust_trace.product_ids import EXAMPLES, invalid_product_ids
 from tap_foodtrust_trace.streams import STREAM_TYPES
+
+# Each setting's title and description come from settings.toml (prose kept as data).
+setting = described_settings(setting_texts(__package__, examples=EXAMPLES))
 
 
 class TapFoodTrustTrace(KitTap):
@@ -26,58 +30,13 @@ class TapFoodTrustTrace(KitTap):
     partition_noun = "product id"
 
     config_jsonschema = th.PropertiesList(
-        th.Property(
-            "api_url",
-            th.StringType,
-            default="https://food.ibm.com",
-            title="API URL",
-            description="Food Trust host, e.g. https://food.ibm.com or https://sandbox.food.ibm.com.",
-        ),
-        th.Property(
-            "product_ids",
-            th.ArrayType(th.StringType),
-            required=True,
-            title="Product ids",
-            description="Product identifiers to trace, one trace each. Formats: EPC LGTIN, "
-            f"EPC SGTIN, IFT product with lot, IFT product with serial, e.g. {EXAMPLES}.",
-        ),
-        th.Property(
-            "bypass_cache",
-            th.BooleanType,
-            default=False,
-            title="Bypass cache",
-            description="Send X-ApiCache-Bypass: true so the API skips its 24-hour response "
-            "cache (slower; use after trace data changed).",
-        ),
-        th.Property(
-            "ift_token",
-            th.StringType,
-            secret=True,
-            title="Food Trust token",
-            description="A Food Trust bearer token. Alternative to the API-key exchange; "
-            "it cannot be renewed, so it must outlive the run.",
-        ),
-        th.Property(
-            "ibm_cloud_api_key",
-            th.StringType,
-            secret=True,
-            title="IBM Cloud API key",
-            description="API key of a system user; exchanged for a Food Trust token "
-            "(renewed when it expires). Needs organization_id.",
-        ),
-        th.Property(
-            "organization_id",
-            th.StringType,
-            title="Organization id",
-            description="Food Trust organization id for the token exchange.",
-        ),
-        th.Property(
-            "iam_url",
-            th.StringType,
-            default="https://iam.cloud.ibm.com",
-            title="IAM URL",
-            description="IBM Cloud IAM host that turns the API key into an IAM token.",
-        ),
+        setting("api_url", th.StringType, default="https://food.ibm.com"),
+        setting("product_ids", th.ArrayType(th.StringType), required=True),
+        setting("bypass_cache", th.BooleanType, default=False),
+        setting("ift_token", th.StringType, secret=True),
+        setting("ibm_cloud_api_key", th.StringType, secret=True),
+        setting("organization_id", th.StringType),
+        setting("iam_url", th.StringType, default="https://iam.cloud.ibm.com"),
         MAX_RETRY_WAIT_SETTING,
     ).to_dict()
 
@@ -119,7 +78,3 @@ class TapFoodTrustTrace(KitTap):
             errors.append("organization_id is required with ibm_cloud_api_key")
         if errors:
             raise ConfigValidationError("Invalid configuration", errors=errors)
-
-
-if __name__ == "__main__":
-    TapFoodTrustTrace.cli()

@@ -91,18 +91,14 @@ def export_request(
     """The ``exports/add`` body of one window: what the export is, so a remembered one is
     re-attached only when this run would ask the same. ``scope``: EnterpriseIds / ChainIds
     of a portfolio token."""
-    request = {"EntityType": entity_type, **export_filters(entity_type, window)}
-    return {**request, "Scope": scope} if scope else request
-
-
-def export_filters(entity_type: str, window: t.Mapping[str, t.Any]) -> dict[str, t.Any]:
-    """The ``exports/add`` filter fields for one window (all inside ``Filters``)."""
+    request: dict[str, t.Any] = {"EntityType": entity_type}
     if entity_type == LEDGER:
         posting = {"Start": window["start"], "End": window["end"]}
-        return {"Filters": {"LedgerEntryFilters": {"Posting": posting}}}
-    if window.get("start") is None:
-        return {}  # no start: one export of everything
-    return {"Filters": {"UpdatedUtc": {"StartUtc": window["start"], "EndUtc": window["end"]}}}
+        request["Filters"] = {"LedgerEntryFilters": {"Posting": posting}}
+    elif window.get("start") is not None:  # no start: one export of everything
+        updated = {"StartUtc": window["start"], "EndUtc": window["end"]}
+        request["Filters"] = {"UpdatedUtc": updated}
+    return {**request, "Scope": scope} if scope else request
 
 
 def plan_windows(

@@ -22,7 +22,7 @@ from tap_mews_exports.schemas import schema_for
 if t.TYPE_CHECKING:
     from singer_sdk.helpers.types import Context
 
-    from singer_bulk_export_kit.jobs import Job, JobOrchestrator
+    from singer_bulk_export_kit.jobs import Job
 
 FILE_READINGS = 4  # a file broken mid-way is read again (from fresh URLs) this often
 logger = logging.getLogger("tap-mews-exports.streams")
@@ -41,17 +41,13 @@ class ExportStream(JobStream, Stream):
         # In BATCH mode a line of declared fields only goes into the file as Mews wrote it.
         self.declared_lines = DeclaredObjectLines(self.schema["properties"])
 
-    @property
-    def orchestrator(self) -> JobOrchestrator:
-        return self.tap.orchestrator
-
     # -- syncing -------------------------------------------------------------------------
     def get_records(self, context: Context | None) -> t.Iterable[dict[str, t.Any]]:
         self.tap.start_exports()  # done already by a sync; not by --test or a dry run
         prefix = f"tap-mews-{self.name}-"
         with tempfile.TemporaryDirectory(prefix=prefix, ignore_cleanup_errors=True) as workdir:
             yield from self.job_rows(
-                self.orchestrator,
+                self.tap.orchestrator,
                 self.entity_type,
                 self.stream_state,
                 functools.partial(self._rows_of, workdir=Path(workdir)),
@@ -59,7 +55,7 @@ class ExportStream(JobStream, Stream):
             )
 
     def _rows_of(self, job: Job, workdir: Path) -> t.Iterator[dict[str, t.Any]]:
-        count = len(export_files(self.orchestrator, job))
+        count = len(export_files(self.tap.orchestrator, job))
         for index in range(count):
             yield from self._file_rows(job, index, count, workdir)
 
@@ -73,7 +69,7 @@ class ExportStream(JobStream, Stream):
         emitted = 0  # lines of this file already on stdout (kept across readings)
         as_line = self.declared_lines if self.record_form >= RecordForm.LINE else None
         for reading in range(1, FILE_READINGS + 1):
-            entry = export_files(self.orchestrator, job, fresh=reading > 1)[index]
+            entry = export_files(self.tap.orchestrator, job, fresh=reading > 1)[index]
             path = download(
                 Download(
                     label=label,
@@ -102,7 +98,7 @@ class ExportStream(JobStream, Stream):
 
     def _file_url(self, job: Job, index: int, count: int, attempt: int) -> str:
         """The file's URL for one download attempt: a retry asks Mews for fresh ones."""
-        files = export_files(self.orchestrator, job, fresh=attempt > 1)
+        files = export_files(self.tap.orchestrator, job, fresh=attempt > 1)
         if len(files) != count:
             raise JobFailedError(f"{job.label}: export {job.id} changed its file list")
         return str(files[index]["Url"])

@@ -12,6 +12,7 @@ from singer_sdk.exceptions import ConfigValidationError
 from singer_bulk_export_kit.http import MAX_RETRY_WAIT_SETTING, HttpClient
 from singer_bulk_export_kit.jobs import JobOrchestrator, unfinished_jobs
 from singer_bulk_export_kit.limits import Budget, SlidingWindowLimiter
+from singer_bulk_export_kit.setting_texts import setting_texts
 from singer_bulk_export_kit.tap import KitTap, described_settings
 from tap_mews_exports.client import MewsClient
 from tap_mews_exports.entity_types import DEFAULT_ENTITY_TYPES, STREAM_OF_ENTITY
@@ -28,59 +29,8 @@ def _version() -> str:
         return "0"
 
 
-# Each setting's title and description (--about, the README's settings table).
-SETTING_TEXTS = {
-    "api_url": ("API URL", "Mews platform address (demo: https://api.mews-demo.com)."),
-    "client_token": ("Client token", "ClientToken of the integration."),
-    "access_token": ("Access token", "AccessToken of the property (or portfolio)."),
-    "client": ("Client", "Name and version of the client application, sent as Client."),
-    "entity_types": (
-        "Entity types",
-        "Mews EntityType names to export, one stream each: "
-        + ", ".join(STREAM_OF_ENTITY)
-        + ". Default: all but LedgerEntry (beta; needs ledger_start_date or start_date).",
-    ),
-    "start_date": (
-        "Start date",
-        "Earliest UpdatedUtc on a first sync. Without it the first export of a type holds "
-        "every entity. Also the first posting date of ledger entries when ledger_start_date "
-        "is not set.",
-    ),
-    "ledger_start_date": (
-        "Ledger start date",
-        "First posting date (YYYY-MM-DD) of ledger entries (LedgerEntry) on a first sync: "
-        "Mews exports them only by posting-date range, in 180-day windows from this date to "
-        "today. Default: the date of start_date.",
-    ),
-    "poll_interval_seconds": (
-        "Poll interval",
-        "Pause between exports/getAll polls (Mews suggests minutes).",
-    ),
-    "export_timeout_seconds": (
-        "Export timeout",
-        "Longest an export may stay Pending/Processing, and longest the tap waits for a "
-        "pending export it has no record of.",
-    ),
-    "max_export_attempts": (
-        "Export attempts",
-        "How many times a Failed or Expired export is created.",
-    ),
-    "enterprise_ids": (
-        "Enterprise ids",
-        "Scope a portfolio token to these enterprises (at most 1000).",
-    ),
-    "chain_ids": ("Chain ids", "Scope a portfolio token to these chains (at most 1000)."),
-    "journal_path": (
-        "Journal path",
-        "File recording created export ids before polling, so a run that died is resumed. "
-        "Default: ~/.cache/tap-mews-exports/journal-<account>.json.",
-    ),
-    "requests_per_30_seconds": (
-        "Rate limit",
-        "Requests per access token per 30 s (Mews allows 200).",
-    ),
-}
-setting = described_settings(SETTING_TEXTS)
+# Each setting's title and description come from settings.toml (prose kept as data).
+setting = described_settings(setting_texts(__package__, entity_types=", ".join(STREAM_OF_ENTITY)))
 
 
 class TapMewsExports(KitTap):
@@ -209,7 +159,3 @@ class TapMewsExports(KitTap):
     def sync_all(self) -> None:
         self.start_exports()
         super().sync_all()
-
-
-if __name__ == "__main__":
-    TapMewsExports.cli()

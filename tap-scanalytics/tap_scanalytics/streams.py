@@ -22,6 +22,10 @@ DEFAULT_DAYS_BACK = 7  # first sync without start_date
 EXTRA = extra_property("Fields the API sent that the schema does not declare.")
 
 
+def _strings(*names: str) -> list[th.Property]:
+    return [th.Property(name, th.StringType) for name in names]
+
+
 class TolerantStream(ScanalyticsStream):
     """Keeps undeclared fields in ``_extra`` (left out when there are none)."""
 
@@ -40,7 +44,7 @@ class WhoamiStream(TolerantStream):
     records_jsonpath = "$"
     schema = th.PropertiesList(
         th.Property("email", th.StringType, required=True),
-        *(th.Property(name, th.StringType) for name in ("firstName", "lastName", "timezone")),
+        *_strings("firstName", "lastName", "timezone"),
         EXTRA,
     ).to_dict()
 
@@ -51,17 +55,10 @@ class DeploymentsStream(TolerantStream):
     primary_keys = ("key",)
     schema = th.PropertiesList(
         th.Property("key", th.StringType, required=True),
-        th.Property("name", th.StringType),
-        th.Property("timezone", th.StringType),
+        *_strings("name", "timezone"),
         th.Property(
             "arrays",
-            th.ArrayType(
-                th.ObjectType(
-                    th.Property("key", th.StringType),
-                    th.Property("name", th.StringType),
-                    additional_properties=True,
-                )
-            ),
+            th.ArrayType(th.ObjectType(*_strings("key", "name"), additional_properties=True)),
         ),
         EXTRA,
     ).to_dict()
@@ -73,7 +70,7 @@ class ArraysStream(DeploymentsStream):
     name = "arrays"
     schema = th.PropertiesList(
         th.Property("key", th.StringType, required=True),
-        th.Property("name", th.StringType),
+        *_strings("name"),
         th.Property("deployment_key", th.StringType, required=True),
         th.Property("deployment_timezone", th.StringType),
         EXTRA,

@@ -12,51 +12,14 @@ from singer_sdk.exceptions import ConfigValidationError
 
 from singer_bulk_export_kit.http import MAX_RETRY_WAIT_SETTING, HttpClient
 from singer_bulk_export_kit.limits import Budget, SlidingWindowLimiter
+from singer_bulk_export_kit.setting_texts import setting_texts
 from singer_bulk_export_kit.tap import KitTap, described_settings
 from tap_scanalytics.auth import ScanalyticsAuthenticator, TokenCache
 from tap_scanalytics.buckets import bucket_problem
 from tap_scanalytics.streams import STREAM_TYPES
 
-# Each setting's title and description (--about, the README's settings table).
-SETTING_TEXTS = {
-    "api_url": ("API URL", "Scanalytics query API host."),
-    "client_id": ("Client id", "OAuth2 client id."),
-    "client_secret": ("Client secret", "OAuth2 client secret (client_credentials grant)."),
-    "username": ("Username", "User for the password grant."),
-    "password": ("Password", "Password for the password grant."),
-    "refresh_token": (
-        "Refresh token",
-        "A refresh token to start from (single use; the tap stores each new one in "
-        "token_cache_path and prefers it next run, until a different refresh_token is "
-        "configured).",
-    ),
-    "token_cache_path": (
-        "Token cache path",
-        "File (mode 0600) holding the newest rotated refresh token. Keep it between runs "
-        "when using refresh tokens.",
-    ),
-    "start_date": ("Start date", "First bucket of the first sync (default: 7 days ago)."),
-    "end_date": (
-        "End date",
-        "Stop before buckets starting at this time (default: now; a later time is treated "
-        "as now). For backfills and reproducible runs.",
-    ),
-    "bucket": (
-        "Bucket",
-        "Aggregation bucket: a number and m, h or d, e.g. 15m, 1h, 1d (minutes and hours "
-        "must divide a day).",
-    ),
-    "timezone": ("Time zone", "IANA zone the buckets are cut in (stored as UTC)."),
-    "array_keys": ("Array keys", "Arrays to aggregate (default: every array of every deployment)."),
-    "requests_per_minute": (
-        "Requests per minute",
-        "Client-side budget per minute (API limit: 180).",
-    ),
-    "requests_per_hour": ("Requests per hour", "Client-side budget per hour (API limit: 1200)."),
-}
-
-
-setting = described_settings(SETTING_TEXTS)
+# Each setting's title and description come from settings.toml (prose kept as data).
+setting = described_settings(setting_texts(__package__))
 
 
 class TapScanalytics(KitTap):
@@ -144,7 +107,3 @@ class TapScanalytics(KitTap):
             errors.append("credentials: set refresh_token, username and password, or client_secret")
         if errors:
             raise ConfigValidationError("Invalid configuration", errors=errors)
-
-
-if __name__ == "__main__":
-    TapScanalytics.cli()

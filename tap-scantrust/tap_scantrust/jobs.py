@@ -75,10 +75,9 @@ def search_params(
     """The search's query: campaign, the configured filters under the current API names,
     and the window as the ``updated_at`` range ``A,B`` (none when open)."""
     params: dict[str, t.Any] = {"campaign": campaign_id}
-    if config.get("activation_status") is not None:
-        params["status"] = config["activation_status"]
-    if config.get("product_id") is not None:
-        params["products"] = config["product_id"]
+    for setting, name in (("activation_status", "status"), ("product_id", "products")):
+        if config.get(setting) is not None:
+            params[name] = config[setting]
     for key, value in (config.get("scm_filters") or {}).items():
         params[f"scm_{key}"] = value
     span = TimeWindow.from_dict(window)
@@ -95,11 +94,10 @@ def search_windows(
     step = dt.timedelta(days=float(config["window_days"]))
     if resumed_end:
         start = parse_instant(resumed_end)
-        windows = split_time(start, now, step) if start < now else []
+        if start >= now:  # the re-attached tasks reach now: nothing after them
+            return []
     elif bookmark:
-        lookback = dt.timedelta(days=float(config["lookback_days"]))
-        windows = split_time(parse_instant(bookmark) - lookback, now, step)
+        start = parse_instant(bookmark) - dt.timedelta(days=float(config["lookback_days"]))
     else:
-        first = config.get("start_date")
-        windows = split_time(parse_instant(first) if first else None, now, step)
-    return [window.as_dict() for window in windows]
+        start = parse_instant(config["start_date"]) if config.get("start_date") else None
+    return [window.as_dict() for window in split_time(start, now, step)]

@@ -47,7 +47,6 @@ class CodesStream(_PerCampaign, JobStream, ScantrustStream):
     replication_key = "changed_before"
     is_sorted = False  # the bookmark moves only once a window was emitted in full
     declared_rows_field = "row_count"  # the document's count of the codes found
-    _searches: JobOrchestrator | None = None  # planned and started on first use
 
     @cached_property
     def schema(self) -> dict[str, t.Any]:  # type: ignore[override]
@@ -56,46 +55,45 @@ class CodesStream(_PerCampaign, JobStream, ScantrustStream):
 
     def get_records(self, context: Context | None) -> t.Iterable[dict[str, t.Any]]:
         yield from self.job_rows(
-            self._code_searches(),
+            self.code_searches,
             group_of(context["campaign_id"]),
             self.get_context_state(context),
             self._rows_of,
             bookmark_of=lambda job: job.window["end"],
         )
 
-    def _code_searches(self) -> JobOrchestrator:
-        """Every campaign's search tasks, re-attached or created up front (first call)."""
-        if self._searches is None:
-            config, now = self.config, dt.datetime.now(dt.UTC).replace(microsecond=0)
-            searches = JobOrchestrator(
-                CodeSearchApi(ScantrustApi(self)),
-                poll_interval=float(config["poll_interval_seconds"]),
-                timeout=float(config["job_timeout_seconds"]),
-                journal=self.tap.journal,
-                write_state=self.write_state_now,
+    @cached_property
+    def code_searches(self) -> JobOrchestrator:
+        """Every campaign's search tasks, re-attached or created up front (on first use)."""
+        config, now = self.config, dt.datetime.now(dt.UTC).replace(microsecond=0)
+        searches = JobOrchestrator(
+            CodeSearchApi(ScantrustApi(self)),
+            poll_interval=float(config["poll_interval_seconds"]),
+            timeout=float(config["job_timeout_seconds"]),
+            journal=self.tap.journal,
+            write_state=self.write_state_now,
+        )
+        for context in self.partitions:
+            # The SDK seeds a partition's state only when that partition starts;
+            # every campaign is planned now, so read the bookmarks directly.
+            campaign_id, state = context["campaign_id"], self.get_context_state(context)
+            bookmark = state.get("replication_key_value")
+            searches.plan(
+                group_of(campaign_id),
+                [state],
+                bookmark=bookmark,
+                params_of=functools.partial(search_params, config, campaign_id),
+                windows_after=functools.partial(search_windows, config, now, bookmark),
             )
-            for context in self.partitions:
-                # The SDK seeds a partition's state only when that partition starts;
-                # every campaign is planned now, so read the bookmarks directly.
-                campaign_id, state = context["campaign_id"], self.get_context_state(context)
-                bookmark = state.get("replication_key_value")
-                searches.plan(
-                    group_of(campaign_id),
-                    [state],
-                    bookmark=bookmark,
-                    params_of=functools.partial(search_params, config, campaign_id),
-                    windows_after=functools.partial(search_windows, config, now, bookmark),
-                )
-            searches.start()
-            self._searches = searches
-        return self._searches
+        searches.start()
+        return searches
 
     def _rows_of(self, job: Job) -> t.Iterator[dict[str, t.Any]]:
         campaign_id = int(job.params["campaign"])
         path = download(
             Download(
                 label=f"Campaign {campaign_id}, document {job.id}",
-                link=lambda _attempt: self._code_searches().api.download_link(job),
+                link=lambda _attempt: self.code_searches.api.download_link(job),
                 workdir=Path(tempfile.gettempdir()),
                 suffix=".zip",
                 attempts=3,  # each with a fresh single-use link

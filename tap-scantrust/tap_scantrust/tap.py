@@ -6,66 +6,13 @@ from singer_sdk import typing as th
 from singer_sdk.exceptions import ConfigValidationError
 
 from singer_bulk_export_kit.http import MAX_RETRY_WAIT_SETTING
+from singer_bulk_export_kit.setting_texts import setting_texts
 from singer_bulk_export_kit.tap import KitTap, described_settings
 from tap_scantrust.client import ScantrustApi
 from tap_scantrust.streams import STREAM_TYPES
 
-# Each setting's title and description (--about, the README's settings table).
-SETTING_TEXTS = {
-    "api_url": ("API URL", "Scantrust API host (staging: https://api.staging.scantrust.io)."),
-    "uat_token": (
-        "UAT token",
-        "User access token, sent as 'Authorization: UAT <token>'. Needs codes_view (codes), "
-        "product_view (products) and scans_download (scans).",
-    ),
-    "campaign_ids": (
-        "Campaign ids",
-        "Campaigns to extract codes and scans of (one partition each).",
-    ),
-    "start_date": (
-        "Start date",
-        "Earliest change (codes: updated_at; scans: scan time) on a first sync. Without it "
-        "the first sync takes every code and every scan.",
-    ),
-    "activation_status": (
-        "Activation status",
-        "Only codes with this status: 0 inactive, 1 active, 2 blacklisted.",
-    ),
-    "product_id": ("Product id", "Only codes of this product (its id, not its SKU)."),
-    "scm_filters": (
-        "SCM filters",
-        'SCM field filters, sent as scm_<key>=<value>, e.g. {"intended_market": "zh"}.',
-    ),
-    "window_days": (
-        "Window (days)",
-        "Largest updated_at (codes) or scan-time range one request covers.",
-    ),
-    "lookback_days": (
-        "Lookback (days)",
-        "Overlap before the codes bookmark on incremental syncs, for late changes (re-read "
-        "codes are upserted, not duplicated).",
-    ),
-    "poll_interval_seconds": (
-        "Poll interval (seconds)",
-        "Pause between status polls of the search tasks.",
-    ),
-    "job_timeout_seconds": (
-        "Job timeout (seconds)",
-        "Longest a search task may take before its campaign fails.",
-    ),
-    "scm_fields": (
-        "SCM fields",
-        "SCM keys to declare as typed columns inside the scm object (so flattening makes "
-        "them scm__<key> columns). Others are still kept in scm.",
-    ),
-    "journal_path": (
-        "Job journal path",
-        "File keeping the keys of unfinished search tasks, so a run that was stopped "
-        "re-attaches to them. Default: "
-        "~/.cache/tap-scantrust/journal-<hash of api_url and token>.json.",
-    ),
-}
-setting = described_settings(SETTING_TEXTS)
+# Each setting's title and description come from settings.toml (prose kept as data).
+setting = described_settings(setting_texts(__package__))
 
 
 class TapScantrust(KitTap):
@@ -116,7 +63,3 @@ class TapScantrust(KitTap):
 
     def discover_streams(self) -> list:
         return [stream_type(tap=self) for stream_type in STREAM_TYPES]
-
-
-if __name__ == "__main__":
-    TapScantrust.cli()

@@ -49,14 +49,10 @@ def _refusal(path: str, response: requests.Response, body: dict[str, t.Any]) -> 
         sent = ", ".join(body.get("columns") or []) or "none"
         return f"{refused} (columns sent: {sent}). Check the columns setting."
     filters = body.get("filters") or {}
+    # A filter is named when the detail holds its name as a whole word (ASCII \w: [A-Za-z0-9_]).
     named = [
-        name
-        for name in filters
-        if re.search(rf"(?<![A-Za-z0-9_]){re.escape(name)}(?![A-Za-z0-9_])", detail)
+        name for name in filters if re.search(rf"(?<!\w){re.escape(name)}(?!\w)", detail, re.A)
     ]
-    which = (
-        f"bad filter: {', '.join(named)}"
-        if named
-        else f"filters sent: {', '.join(filters) or 'none'}"
-    )
-    return f"{refused} ({which}). Check the filters setting."
+    if named:
+        return f"{refused} (bad filter: {', '.join(named)}). Check the filters setting."
+    return f"{refused} (filters sent: {', '.join(filters) or 'none'}). Check the filters setting."

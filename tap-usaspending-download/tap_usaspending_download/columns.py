@@ -1,4 +1,5 @@
-"""The six file kinds of a USAspending download and their column types, which follow the
+"""The six file kinds of a USAspending download: their headers, in file order, read from
+``headers.txt`` (public facts, kept as data), and their column types, which follow the
 names: dates, date-times, fiscal years, amounts; everything else (ids, codes) a string."""
 
 from __future__ import annotations
@@ -6,8 +7,7 @@ from __future__ import annotations
 import re
 import typing as t
 from dataclasses import dataclass
-
-from tap_usaspending_download import headers
+from importlib.resources import files
 
 MONEY, DATE, DATETIME, INT, TEXT = "money", "date", "datetime", "int", "text"
 
@@ -55,14 +55,19 @@ def _kind(file_prefix: str, header: tuple[str, ...]) -> FileKind:
     return FileKind(stream, file_prefix, level, {n: column_type(n) for n in header}, key)
 
 
-KINDS = (
-    _kind("Contracts_PrimeAwardSummaries", headers.CONTRACT_AWARDS),
-    _kind("Assistance_PrimeAwardSummaries", headers.ASSISTANCE_AWARDS),
-    _kind("Contracts_PrimeTransactions", headers.CONTRACT_TRANSACTIONS),
-    _kind("Assistance_PrimeTransactions", headers.ASSISTANCE_TRANSACTIONS),
-    _kind("Contracts_Subawards", headers.CONTRACT_SUBAWARDS),
-    _kind("Assistance_Subawards", headers.ASSISTANCE_SUBAWARDS),
-)
+def _headers() -> dict[str, tuple[str, ...]]:
+    """File prefix (e.g. Contracts_PrimeAwardSummaries) -> its header, from headers.txt."""
+    sections: dict[str, list[str]] = {}
+    names: list[str] = []
+    for line in files(__package__).joinpath("headers.txt").read_text("utf-8").splitlines():
+        if line.startswith("["):
+            names = sections.setdefault(line.strip("[]"), [])
+        elif not line.startswith("#"):
+            names.extend(line.split())
+    return {prefix: tuple(names) for prefix, names in sections.items()}
+
+
+KINDS = tuple(_kind(prefix, header) for prefix, header in _headers().items())
 KIND_BY_STREAM = {kind.stream: kind for kind in KINDS}
 
 

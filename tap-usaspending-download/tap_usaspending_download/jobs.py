@@ -82,12 +82,13 @@ class Downloads:
     def __init__(self, tap: TapUSAspendingDownload) -> None:
         self.config = config = tap.config
         self.api = USAspendingApi(config["api_url"], tap.retry_policy)
-        wanted = config.get("columns") or []
+        self.readers = {  # the selected streams reading each download kind's zip
+            group: [s for s in tap.file_streams if tap.download_of[s.name] == group]
+            for group in dict.fromkeys(tap.download_of.values())
+        }
         self.columns = {  # each download asks for its own streams' columns only
-            group: request_columns(
-                wanted, [s.kind for s in tap.file_streams if tap.download_of[s.name] == group]
-            )
-            for group in set(tap.download_of.values())
+            group: request_columns(config.get("columns") or [], [s.kind for s in streams])
+            for group, streams in self.readers.items()
         }
         self.rows_in: dict[str, dict[str, int]] = {}  # records per file of each zip (counts)
         self.workdir = tap.workdir
@@ -102,24 +103,20 @@ class Downloads:
         )
         # Every file kind the selected streams read must fit the row limit.
         self.levels = sorted({stream.kind.level for stream in tap.file_streams})
-        self.readers = Counter(tap.download_of.values())  # selected streams per download kind
         self._read: Counter[str] = Counter()  # streams done with each job's zip
         self._zips: dict[str, Path] = {}
         self._fitting: dict[DateWindow, list[DateWindow]] = {}
         today = dt.datetime.now(dt.UTC).date()
         end = config.get("end_date")  # the windows' last day: end_date, never after today
         self.last_day = min(dt.date.fromisoformat(str(end)[:10]), today) if end else today
-        for group in self.readers:
-            streams = [s for s in tap.file_streams if tap.download_of[s.name] == group]
+        for group, streams in self.readers.items():
             # Downloads ending on or before the last day every reader emitted are done.
             bookmarks = [stream.bookmark for stream in streams]
             self.orchestrator.plan(
                 group,
                 [stream.stream_state for stream in streams],
                 bookmark=None if None in bookmarks else min(t.cast(list[str], bookmarks)),
-                params_of=lambda window, group=group: self.body(
-                    group, DateWindow.from_dict(window)
-                ),
+                params_of=functools.partial(self.body, group),
                 windows_after=functools.partial(self.windows, streams),
             )
         self.orchestrator.start()
@@ -133,17 +130,11 @@ class Downloads:
         windows = split_dates(start, self.last_day, int(self.config["window_days"]))
         return [part.as_dict() for window in windows for part in self.fitting(window)]
 
-    def body(self, group: str, window: DateWindow) -> dict[str, t.Any]:
+    def body(self, group: str, window: t.Mapping[str, t.Any]) -> dict[str, t.Any]:
+        """The request of ``group``'s download of one window (its identity, ``params_of``)."""
         columns = {"columns": self.columns[group]} if self.columns[group] else {}
-        return {"filters": self.window_filters(window), "file_format": "csv", **columns}
-
-    def window_filters(self, window: DateWindow) -> dict[str, t.Any]:
-        period = {
-            "start_date": window.start.isoformat(),
-            "end_date": window.end.isoformat(),
-            "date_type": self.config["date_type"],
-        }
-        return {**(self.config.get("filters") or {}), "time_period": [period]}
+        filters = time_period_filters(self.config, DateWindow.from_dict(window))
+        return {"filters": filters, "file_format": "csv", **columns}
 
     def fitting(self, window: DateWindow) -> list[DateWindow]:
         """``window`` halved until each part fits the row limit of every file read."""
@@ -166,8 +157,7 @@ class Downloads:
 
     def _over(self, window: DateWindow, level: str) -> tuple[str, t.Any, t.Any] | None:
         """(level, count, limit) when ``window`` holds more ``level`` rows than a file may."""
-        body = {"filters": self.window_filters(window), "spending_level": level}
-        answer = self.api.call("POST", "/api/v2/download/count/", json=body) or {}
+        answer = count_answer(self.api, self.config, window, level)
         # Current names first, then the transaction_* ones the API still sends.
         count = _first(answer, "calculated_count", "calculated_transaction_count")
         limit = _first(answer, "maximum_limit", "maximum_transaction_limit")
@@ -199,11 +189,26 @@ class Downloads:
     def done(self, job: Job) -> None:
         """One stream read the job's zip; the last of its kind's readers releases it."""
         self._read[str(job.id)] += 1
-        if self._read[str(job.id)] >= self.readers[job.group]:
+        if self._read[str(job.id)] >= len(self.readers[job.group]):
             path = self._zips.pop(str(job.id), None)
             if path is not None:
                 path.unlink(missing_ok=True)
             self.orchestrator.finished(job)
+
+
+def time_period_filters(config: t.Mapping[str, t.Any], window: DateWindow) -> dict[str, t.Any]:
+    """The filters setting with the time_period of one window."""
+    start, end = window.start.isoformat(), window.end.isoformat()
+    period = {"start_date": start, "end_date": end, "date_type": config["date_type"]}
+    return {**(config.get("filters") or {}), "time_period": [period]}
+
+
+def count_answer(
+    api: USAspendingApi, config: t.Mapping[str, t.Any], window: DateWindow, level: str
+) -> dict[str, t.Any]:
+    """``download/count`` of one window at one spending level (a read, no download)."""
+    body = {"filters": time_period_filters(config, window), "spending_level": level}
+    return api.call("POST", "/api/v2/download/count/", json=body) or {}
 
 
 def _first(answer: t.Mapping[str, t.Any], *names: str) -> t.Any:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import shutil
 import tempfile
 from functools import cached_property
@@ -11,48 +12,17 @@ from singer_sdk import typing as th
 from singer_sdk.exceptions import ConfigValidationError
 
 from singer_bulk_export_kit.http import MAX_RETRY_WAIT_SETTING
+from singer_bulk_export_kit.setting_texts import setting_texts
 from singer_bulk_export_kit.tap import KitTap, described_settings
+from singer_bulk_export_kit.windows import DateWindow
 from tap_usaspending_download.client import USAspendingApi
 from tap_usaspending_download.columns import downloads_for
-from tap_usaspending_download.jobs import Downloads
+from tap_usaspending_download.jobs import Downloads, count_answer
 from tap_usaspending_download.streams import STREAM_TYPES, DownloadFileStream
 
 DATE_TYPES = ["action_date", "last_modified_date"]
-# Each setting's title and description (--about, the README's settings table).
-SETTING_TEXTS = {
-    "api_url": ("API URL", "USAspending API host."),
-    "filters": (
-        "Filters",
-        "Search v2 filter object (award_type_codes, agencies, recipient_id, ...). The tap adds "
-        "time_period itself, one window at a time.",
-    ),
-    "date_type": ("Date type", "The date the time_period windows apply to."),
-    "start_date": ("Start date", "First day of the first sync's windows."),
-    "end_date": (
-        "End date",
-        "Last day of the windows (default: today). For backfills of a bounded period, e.g. "
-        "one fiscal year per partition.",
-    ),
-    "window_days": ("Window (days)", "Days per download; a window over the row limit is split."),
-    "columns": (
-        "Columns",
-        "Only these columns: each download asks for those of its own selected streams' "
-        "files, plus their key columns. Default: every column.",
-    ),
-    "poll_interval_seconds": ("Poll interval", "Pause between download status polls."),
-    "job_timeout_seconds": ("Job timeout", "Longest a download may run before the run fails."),
-    "download_attempts": (
-        "Download attempts",
-        "How many times a failed download is requested.",
-    ),
-    "journal_path": (
-        "Job journal path",
-        "File keeping the file names of unfinished downloads, so a run that was stopped "
-        "re-attaches to them. Default: ~/.cache/tap-usaspending-download/journal-<hash of "
-        "api_url, filters and date_type>.json.",
-    ),
-}
-setting = described_settings(SETTING_TEXTS)
+# Each setting's title and description come from settings.toml (prose kept as data).
+setting = described_settings(setting_texts(__package__))
 
 
 class TapUSAspendingDownload(KitTap):
@@ -97,13 +67,9 @@ class TapUSAspendingDownload(KitTap):
     def check_connection(self) -> None:
         """The host and the filters: one day's award count (``download/count``, a read;
         the API has no credentials)."""
-        day = str(self.config["start_date"])[:10]
-        period = {"start_date": day, "end_date": day, "date_type": self.config["date_type"]}
-        filters = {**(self.config.get("filters") or {}), "time_period": [period]}
-        body = {"filters": filters, "spending_level": "awards"}
-        USAspendingApi(self.config["api_url"], self.retry_policy).call(
-            "POST", "/api/v2/download/count/", json=body
-        )
+        day = dt.date.fromisoformat(str(self.config["start_date"])[:10])
+        api = USAspendingApi(self.config["api_url"], self.retry_policy)
+        count_answer(api, self.config, DateWindow(day, day), "awards")
 
     def discover_streams(self) -> list:
         return [cls(tap=self) for cls in STREAM_TYPES]
@@ -132,7 +98,3 @@ class TapUSAspendingDownload(KitTap):
         finally:
             if "workdir" in self.__dict__:
                 shutil.rmtree(self.workdir, ignore_errors=True)
-
-
-if __name__ == "__main__":
-    TapUSAspendingDownload.cli()
