@@ -1,8 +1,6 @@
 """Each setting's title and description, read from the tap package's ``settings.toml``:
 prose kept as data (``described_settings`` puts them on the properties)."""
 
-from __future__ import annotations
-
 import tomllib
 from importlib.resources import files
 from string import Template

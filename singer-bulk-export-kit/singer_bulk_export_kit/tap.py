@@ -27,6 +27,7 @@ from singer_bulk_export_kit.errors import PartitionsFailedError, TapError
 from singer_bulk_export_kit.http import RetryPolicy
 from singer_bulk_export_kit.journal import JobJournal
 from singer_bulk_export_kit.sdk_overrides import WRITER, NonZeroTermination, skip_sdk_failure_line
+from singer_bulk_export_kit.setting_texts import setting_texts
 from singer_bulk_export_kit.validation import check_state, check_state_document, settings_problem
 
 if t.TYPE_CHECKING:
@@ -38,9 +39,14 @@ MIN_SECRET_LENGTH = 4
 _QUERY = re.compile(r"(https?://[^\s'\"?]+)\?[^\s'\")]*")
 
 
-def described_settings(texts: t.Mapping[str, tuple[str, str]]) -> t.Callable[..., th.Property]:
+def described_settings(
+    texts: str | t.Mapping[str, tuple[str, str]], **values: str
+) -> t.Callable[..., th.Property]:
     """``setting(name, kind, **options)``, a ``th.Property`` whose title and description come
-    from ``texts`` (name -> (title, description)): settings read as a short typed list."""
+    from ``texts`` (name -> (title, description), or a package: its ``settings.toml``, with
+    ``values`` filled in): settings read as a short typed list."""
+    if isinstance(texts, str):
+        texts = setting_texts(texts, **values)
 
     def setting(name: str, kind: t.Any, **options: t.Any) -> th.Property:
         title, description = texts[name]
@@ -90,9 +96,7 @@ class KitTap(NonZeroTermination, Tap):
     def settings_problem(self) -> str | None:
         """The first setting that breaks the settings schema (formats, ranges, enums
         included), as one line; checked before anything else, so before any request."""
-        schema = copy.deepcopy(self.config_jsonschema)
-        self.append_builtin_config(schema)
-        return settings_problem(schema, self.config)
+        return settings_problem(self.full_settings_schema, self.config)
 
     def load_state(self, state: dict[str, t.Any]) -> None:
         """A bookmark the streams could not have written stops the run here, before any
@@ -120,10 +124,15 @@ class KitTap(NonZeroTermination, Tap):
         """Refuse settings that cannot work, before any request (raise
         ``ConfigValidationError``). Taps extend this."""
 
-    def warn_unknown_settings(self) -> None:
+    @property
+    def full_settings_schema(self) -> dict[str, t.Any]:
+        """The tap's settings schema with the SDK's built-in settings (stream maps, batch)."""
         schema = copy.deepcopy(self.config_jsonschema)
         self.append_builtin_config(schema)
-        known = sorted(schema.get("properties", {}))
+        return schema
+
+    def warn_unknown_settings(self) -> None:
+        known = sorted(self.full_settings_schema.get("properties", {}))
         for key in sorted(set(self.config) - set(known)):
             close = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
             hint = f"; did you mean {close[0]!r}?" if close else ""

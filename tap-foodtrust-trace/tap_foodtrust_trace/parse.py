@@ -6,8 +6,6 @@ which holds lists of ``{source, target}`` edges per kind. The documentation spel
 one section both ``productInstances`` and ``product_instances``; both are read.
 """
 
-from __future__ import annotations
-
 import typing as t
 
 from tap_foodtrust_trace.errors import TraceRequestError

@@ -1,7 +1,5 @@
 """The product identifier formats the Trace API accepts (from its documentation)."""
 
-from __future__ import annotations
-
 import re
 
 # <CompanyPrefix>.<ItemRef>.<Lot or Serial>: the EPC forms carry 13 digits in the

@@ -1,7 +1,5 @@
 """tap-foodtrust-trace: IBM Food Trust Trace API -> Singer."""
 
-from __future__ import annotations
-
 from functools import cached_property
 
 from singer_sdk import typing as th
@@ -9,14 +7,13 @@ from singer_sdk.authenticators import BearerTokenAuthenticator
 from singer_sdk.exceptions import ConfigValidationError
 
 from singer_bulk_export_kit.http import MAX_RETRY_WAIT_SETTING
-from singer_bulk_export_kit.setting_texts import setting_texts
 from singer_bulk_export_kit.tap import KitTap, described_settings
 from tap_foodtrust_trace.auth import TokenExchangeAuthenticator
 from tap_foodtrust_trace.product_ids import EXAMPLES, invalid_product_ids
 from tap_foodtrust_trace.streams import STREAM_TYPES
 
 # Each setting's title and description come from settings.toml (prose kept as data).
-setting = described_settings(setting_texts(__package__, examples=EXAMPLES))
+setting = described_settings(__package__, examples=EXAMPLES)
 
 
 class TapFoodTrustTrace(KitTap):

@@ -5,8 +5,6 @@ objects, times are date-times. Fields Mews adds later are not lost: the stream
 moves them into ``_extra`` (and logs their names once).
 """
 
-from __future__ import annotations
-
 import typing as t
 
 from singer_sdk import typing as th

@@ -1,7 +1,5 @@
 """tap-mews-exports: Mews Connector API exports -> Singer."""
 
-from __future__ import annotations
-
 import datetime as dt
 from functools import cached_property, partial
 from importlib import metadata
@@ -12,7 +10,6 @@ from singer_sdk.exceptions import ConfigValidationError
 from singer_bulk_export_kit.http import MAX_RETRY_WAIT_SETTING, HttpClient
 from singer_bulk_export_kit.jobs import JobOrchestrator, unfinished_jobs
 from singer_bulk_export_kit.limits import Budget, SlidingWindowLimiter
-from singer_bulk_export_kit.setting_texts import setting_texts
 from singer_bulk_export_kit.tap import KitTap, described_settings
 from tap_mews_exports.client import MewsClient
 from tap_mews_exports.entity_types import DEFAULT_ENTITY_TYPES, STREAM_OF_ENTITY
@@ -30,7 +27,7 @@ def _version() -> str:
 
 
 # Each setting's title and description come from settings.toml (prose kept as data).
-setting = described_settings(setting_texts(__package__, entity_types=", ".join(STREAM_OF_ENTITY)))
+setting = described_settings(__package__, entity_types=", ".join(STREAM_OF_ENTITY))
 
 
 class TapMewsExports(KitTap):

@@ -6,8 +6,6 @@ are bucket boundaries for every accepted bucket size, so consecutive windows (an
 consecutive runs) cut the same buckets.
 """
 
-from __future__ import annotations
-
 import datetime as dt
 import re
 import typing as t

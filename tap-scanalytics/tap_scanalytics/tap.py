@@ -1,7 +1,5 @@
 """tap-scanalytics: Scanalytics query API -> Singer."""
 
-from __future__ import annotations
-
 import dataclasses
 import datetime as dt
 from functools import cached_property
@@ -12,14 +10,13 @@ from singer_sdk.exceptions import ConfigValidationError
 
 from singer_bulk_export_kit.http import MAX_RETRY_WAIT_SETTING, HttpClient
 from singer_bulk_export_kit.limits import Budget, SlidingWindowLimiter
-from singer_bulk_export_kit.setting_texts import setting_texts
 from singer_bulk_export_kit.tap import KitTap, described_settings
 from tap_scanalytics.auth import ScanalyticsAuthenticator, TokenCache
 from tap_scanalytics.buckets import bucket_problem
 from tap_scanalytics.streams import STREAM_TYPES
 
 # Each setting's title and description come from settings.toml (prose kept as data).
-setting = described_settings(setting_texts(__package__))
+setting = described_settings(__package__)
 
 
 class TapScanalytics(KitTap):

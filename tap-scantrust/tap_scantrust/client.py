@@ -2,8 +2,6 @@
 missing permission, both named; any other 4xx a campaign error with DRF's ``detail``).
 Retries are the tap's one retry policy, for the paged streams and ``ScantrustApi`` alike."""
 
-from __future__ import annotations
-
 import typing as t
 from http import HTTPStatus
 

@@ -1,7 +1,5 @@
 """Typed schemas of the Scantrust streams."""
 
-from __future__ import annotations
-
 import typing as t
 
 from singer_sdk import typing as th

@@ -1,18 +1,15 @@
 """tap-scantrust: Scantrust code data, products and scans -> Singer."""
 
-from __future__ import annotations
-
 from singer_sdk import typing as th
 from singer_sdk.exceptions import ConfigValidationError
 
 from singer_bulk_export_kit.http import MAX_RETRY_WAIT_SETTING
-from singer_bulk_export_kit.setting_texts import setting_texts
 from singer_bulk_export_kit.tap import KitTap, described_settings
 from tap_scantrust.client import ScantrustApi
 from tap_scantrust.streams import STREAM_TYPES
 
 # Each setting's title and description come from settings.toml (prose kept as data).
-setting = described_settings(setting_texts(__package__))
+setting = described_settings(__package__)
 
 
 class TapScantrust(KitTap):

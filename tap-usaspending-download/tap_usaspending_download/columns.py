@@ -2,8 +2,6 @@
 ``headers.txt`` (public facts, kept as data), and their column types, which follow the
 names: dates, date-times, fiscal years, amounts; everything else (ids, codes) a string."""
 
-from __future__ import annotations
-
 import re
 import typing as t
 from dataclasses import dataclass

@@ -2,8 +2,6 @@
 typed column's converter is chosen once per file from the header.
 """
 
-from __future__ import annotations
-
 import datetime as dt
 import logging
 import typing as t

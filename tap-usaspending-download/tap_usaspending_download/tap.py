@@ -1,7 +1,5 @@
 """tap-usaspending-download: USAspending award and transaction downloads -> Singer."""
 
-from __future__ import annotations
-
 import datetime as dt
 import shutil
 import tempfile
@@ -12,7 +10,6 @@ from singer_sdk import typing as th
 from singer_sdk.exceptions import ConfigValidationError
 
 from singer_bulk_export_kit.http import MAX_RETRY_WAIT_SETTING
-from singer_bulk_export_kit.setting_texts import setting_texts
 from singer_bulk_export_kit.tap import KitTap, described_settings
 from singer_bulk_export_kit.windows import DateWindow
 from tap_usaspending_download.client import USAspendingApi
@@ -22,7 +19,7 @@ from tap_usaspending_download.streams import STREAM_TYPES, DownloadFileStream
 
 DATE_TYPES = ["action_date", "last_modified_date"]
 # Each setting's title and description come from settings.toml (prose kept as data).
-setting = described_settings(setting_texts(__package__))
+setting = described_settings(__package__)
 
 
 class TapUSAspendingDownload(KitTap):
