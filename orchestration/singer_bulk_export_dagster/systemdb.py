@@ -15,8 +15,8 @@ from pathlib import Path
 
 from sqlalchemy.engine import make_url
 
-from orchestration.project import project_root
-from orchestration.resource import default_meltano
+from singer_bulk_export_dagster.project import project_root
+from singer_bulk_export_dagster.resource import default_meltano
 
 
 def create_database(database_uri: str) -> bool:

@@ -22,14 +22,14 @@ from pathlib import Path
 
 import psycopg
 
-from orchestration import local_s3
-from orchestration.overlay import batch_ready_project
-from orchestration.partitions import MEWS_ENTITY_TYPES
-from orchestration.project import REPO_ROOT
-from orchestration.runner import private_sys_dir, setting_variables
-from orchestration.systemdb import create_database, migrate
 from sandbox.core import start
 from sandbox.mews import MewsApp
+from singer_bulk_export_dagster import local_s3
+from singer_bulk_export_dagster.overlay import batch_ready_project
+from singer_bulk_export_dagster.partitions import MEWS_ENTITY_TYPES
+from singer_bulk_export_dagster.project import REPO_ROOT
+from singer_bulk_export_dagster.runner import private_sys_dir, setting_variables
+from singer_bulk_export_dagster.systemdb import create_database, migrate
 
 PG = "host=127.0.0.1 port=5432 user=postgres dbname=test"
 BIN = Path(sys.executable).parent
