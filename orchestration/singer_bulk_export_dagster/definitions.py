@@ -1,10 +1,12 @@
-"""Dagster code location: each partitioned tap's tables as one partitioned multi-asset (one
-asset per table, e.g. tap_scantrust/codes), read from the Meltano project, with one job per
-tap. A partition is one `meltano run` with its own state id, through Dagster Pipes, on a
-Celery worker; Dagster brings backfills, retries, run-concurrency limits and run logs.
+"""Dagster code location: each tap's tables as partitioned multi-assets (one asset per
+table, e.g. tap_scantrust/codes; one step per Mews entity type), read from the Meltano
+project, with one job per tap. A step of a partition is one `meltano run` with its own
+state id, through Dagster Pipes, on a Celery worker; Dagster brings backfills, retries,
+run-concurrency limits and run logs.
 
     dagster definitions validate -m singer_bulk_export_dagster.definitions
     dagster job backfill -m singer_bulk_export_dagster.definitions -j tap_scantrust --noprompt --all
+    dagster job launch -m singer_bulk_export_dagster.definitions -j tap_mews_exports
 """
 
 # No `from __future__ import annotations`: Dagster reads the asset's annotations at runtime.
@@ -24,7 +26,7 @@ from dagster import (
 )
 from dagster_celery import celery_executor
 
-from singer_bulk_export_dagster.partitions import PartitionedTap, partitioned_taps
+from singer_bulk_export_dagster.partitions import PartitionedTap, Step, partitioned_taps
 from singer_bulk_export_dagster.project import load_project
 from singer_bulk_export_dagster.resource import MeltanoResource
 from singer_bulk_export_dagster.worker import CELERY_CONFIG
@@ -43,23 +45,25 @@ RESOURCE_VARIABLES = {
 }
 
 
-def tap_assets(spec: PartitionedTap) -> AssetsDefinition:
+def step_assets(spec: PartitionedTap, step: Step) -> AssetsDefinition:
     @multi_asset(
-        name=f"{spec.name}_meltano_run",
-        specs=[AssetSpec([spec.name, table], skippable=True) for table in spec.tables],
+        name=step.name,
+        specs=[AssetSpec([spec.name, table]) for table in step.tables],
         partitions_def=spec.partitions,
         can_subset=True,  # a subset of tables runs only those streams
         retry_policy=RETRY,
         description=f"{spec.tap}: one `meltano run` per partition, one asset per table.",
     )
     def assets(context: AssetExecutionContext, meltano: MeltanoResource):
-        yield from meltano.materialize(context, spec)
+        yield from meltano.materialize(context, spec, step)
 
     return assets
 
 
-def tap_job(spec: PartitionedTap, assets: AssetsDefinition):
-    # Run tags for the run-concurrency limits (dagster.yaml): per tap, one run per state id.
+def tap_job(spec: PartitionedTap, assets: list[AssetsDefinition]):
+    if spec.partitions is None:
+        return define_asset_job(spec.name, selection=assets, tags={"meltano/tap": spec.tap})
+    # Run tags for the run-concurrency limits (dagster.yaml): per tap, one run per partition.
     config = PartitionedConfig(
         partitions_def=spec.partitions,
         run_config_for_partition_key_fn=lambda key: {},
@@ -68,7 +72,7 @@ def tap_job(spec: PartitionedTap, assets: AssetsDefinition):
         },
     )
     return define_asset_job(
-        spec.name, selection=[assets], config=config, tags={"meltano/tap": spec.tap}
+        spec.name, selection=assets, config=config, tags={"meltano/tap": spec.tap}
     )
 
 
@@ -84,10 +88,10 @@ def meltano_resource() -> MeltanoResource:
 
 def build_definitions() -> Definitions:
     specs = partitioned_taps(load_project())
-    assets = [tap_assets(spec) for spec in specs]
+    assets = {spec.tap: [step_assets(spec, step) for step in spec.steps] for spec in specs}
     return Definitions(
-        assets=assets,
-        jobs=[tap_job(spec, asset) for spec, asset in zip(specs, assets, strict=True)],
+        assets=[a for tap_assets in assets.values() for a in tap_assets],
+        jobs=[tap_job(spec, assets[spec.tap]) for spec in specs],
         resources={"meltano": meltano_resource()},
         # Every step goes to a Celery worker through the broker (DAGSTER_CELERY_BROKER_URL).
         executor=celery_executor.configured(

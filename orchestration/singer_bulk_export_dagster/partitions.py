@@ -1,7 +1,9 @@
-"""The ways each tap splits into partitions, and its tables.
+"""The ways each tap splits: its steps (one `meltano run` each) and its partitions.
 
-A tap's partitions have one or two dimensions (Mews: entity types, times enterprises of a
-portfolio token; USAspending: award kinds times fiscal years). A dimension maps its key to
+A tap's tables are loaded by one step, except Mews: each entity type is one table, so each
+is its own step (its own asset), all of them running at once on the workers. A tap's
+partitions have none, one or two dimensions (Mews: enterprises of a portfolio token, when
+set; USAspending: award kinds times fiscal years). A dimension maps its key to
 tap settings and a state id suffix; the partition's settings and suffix join those of its
 dimensions. Keys come from the Meltano project (the active environment's config or the
 setting's variable), so adding a campaign to `campaign_ids` adds a partition.
@@ -51,49 +53,56 @@ class Dimension:
     partitions: PartitionsDefinition
     suffix: t.Callable[[str], str]  # key -> its part of the state id suffix
     settings: t.Callable[[str], dict[str, t.Any]]  # key -> tap settings
-    tables: t.Callable[[str], t.Collection[str]] | None = None  # key -> the only tables it loads
+
+
+@dataclass(frozen=True)
+class Step:
+    """Tables loaded by one `meltano run` (one Dagster step): a tap's, or one Mews entity
+    type's, whose table is its own asset and step (the entity type is the table)."""
+
+    name: str  # op name
+    tables: tuple[str, ...]
+    settings: dict[str, t.Any]
+    suffix: str  # its part of the state id suffix ("" for a whole tap)
 
 
 @dataclass(frozen=True)
 class PartitionedTap:
     tap: str
-    tables: tuple[str, ...]  # one asset per stream table
-    dimensions: tuple[Dimension, ...]
+    steps: tuple[Step, ...]
+    dimensions: tuple[Dimension, ...]  # none: unpartitioned
 
     @property
     def name(self) -> str:  # asset key prefix and job name: tap_scantrust
         return self.tap.replace("-", "_")
 
     @property
-    def partitions(self) -> PartitionsDefinition:
-        if len(self.dimensions) == 1:
-            return self.dimensions[0].partitions
+    def partitions(self) -> PartitionsDefinition | None:
+        if len(self.dimensions) < 2:
+            return self.dimensions[0].partitions if self.dimensions else None
         return MultiPartitionsDefinition({d.name: d.partitions for d in self.dimensions})
 
-    def keys(self, key: str | MultiPartitionKey) -> list[tuple[Dimension, str]]:
-        if len(self.dimensions) == 1:
-            return [(self.dimensions[0], str(key))]
+    def keys(self, key: str | MultiPartitionKey | None) -> list[tuple[Dimension, str]]:
+        if len(self.dimensions) < 2:
+            return [(self.dimensions[0], str(key))] if self.dimensions else []
         if not isinstance(key, MultiPartitionKey):  # "contracts|2023-10-01" in run tags
             key = t.cast(MultiPartitionsDefinition, self.partitions).get_partition_key_from_str(key)
         by_name = key.keys_by_dimension
         return [(d, by_name[d.name]) for d in self.dimensions]
 
-    def suffix(self, key: str | MultiPartitionKey) -> str:
-        return "-".join(dimension.suffix(k) for dimension, k in self.keys(key))
+    def suffix(self, key: str | MultiPartitionKey | None, step: Step | None = None) -> str:
+        parts = [step.suffix] if step and step.suffix else []
+        return "-".join(parts + [dimension.suffix(k) for dimension, k in self.keys(key)])
 
-    def settings(self, key: str | MultiPartitionKey) -> dict[str, t.Any]:
-        merged: dict[str, t.Any] = {}
+    def settings(self, key: str | MultiPartitionKey | None, step: Step | None = None) -> dict:
+        merged: dict[str, t.Any] = dict(step.settings) if step else {}
         for dimension, k in self.keys(key):
             merged.update(dimension.settings(k))
         return merged
 
-    def tables_of(self, key: str | MultiPartitionKey) -> set[str]:
-        """The tables this partition can load (a Mews entity type loads only its own)."""
-        tables = set(self.tables)
-        for dimension, k in self.keys(key):
-            if dimension.tables:
-                tables &= set(dimension.tables(k))
-        return tables
+
+def _whole(tap: str, tables: t.Iterable[str]) -> tuple[Step, ...]:
+    return (Step(f"{tap.replace('-', '_')}_meltano_run", tuple(tables), {}, ""),)
 
 
 def partitioned_taps(project: MeltanoProject) -> list[PartitionedTap]:
@@ -119,32 +128,30 @@ def _scantrust(project: MeltanoProject) -> PartitionedTap | None:
         suffix=lambda key: f"campaign-{key}",
         settings=lambda key: {"campaign_ids": [int(key)]},
     )
-    return PartitionedTap("tap-scantrust", tuple(s.name for s in SCANTRUST_STREAMS), (campaign,))
+    tables = (s.name for s in SCANTRUST_STREAMS)
+    return PartitionedTap("tap-scantrust", _whole("tap-scantrust", tables), (campaign,))
 
 
 def _mews(project: MeltanoProject) -> PartitionedTap:
     tap = "tap-mews-exports"
     types = _keys(project.setting(tap, "entity_types")) or list(MEWS_ENTITY_TYPES)
     enterprises = _keys(project.setting(tap, "enterprise_ids"))
-    dimensions = [
-        _static(
-            "entity_type",
-            types,
-            suffix=lambda key: f"entity-{key}",
-            settings=lambda key: {"entity_types": [key]},
-            tables=lambda key: {STREAM_OF_ENTITY[key]},
+    steps = tuple(
+        Step(
+            f"tap_mews_exports_{STREAM_OF_ENTITY[entity]}",
+            (STREAM_OF_ENTITY[entity],),
+            {"entity_types": [entity]},
+            f"entity-{entity}",
         )
-    ]
-    if enterprises:
-        dimensions.append(
-            _static(
-                "enterprise",
-                enterprises,
-                suffix=lambda key: f"enterprise-{key}",
-                settings=lambda key: {"enterprise_ids": [key]},
-            )
-        )
-    return PartitionedTap(tap, tuple(STREAM_OF_ENTITY[e] for e in types), tuple(dimensions))
+        for entity in types
+    )
+    enterprise = _static(
+        "enterprise",
+        enterprises,
+        suffix=lambda key: f"enterprise-{key}",
+        settings=lambda key: {"enterprise_ids": [key]},
+    )
+    return PartitionedTap(tap, steps, (enterprise,) if enterprises else ())
 
 
 def _scanalytics(project: MeltanoProject) -> PartitionedTap | None:
@@ -157,7 +164,8 @@ def _scanalytics(project: MeltanoProject) -> PartitionedTap | None:
         suffix=lambda key: f"array-{key}",
         settings=lambda key: {"array_keys": [key]},
     )
-    return PartitionedTap("tap-scanalytics", tuple(s.name for s in SCANALYTICS_STREAMS), (array,))
+    tables = (s.name for s in SCANALYTICS_STREAMS)
+    return PartitionedTap("tap-scanalytics", _whole("tap-scanalytics", tables), (array,))
 
 
 def _usaspending(project: MeltanoProject) -> PartitionedTap:
@@ -203,4 +211,5 @@ def _usaspending(project: MeltanoProject) -> PartitionedTap:
         suffix=lambda key: f"fy-{int(key[:4]) + 1}",
         settings=fiscal_year,
     )
-    return PartitionedTap(tap, tuple(s.name for s in USASPENDING_STREAMS), (award_kind, year))
+    tables = (s.name for s in USASPENDING_STREAMS)
+    return PartitionedTap(tap, _whole(tap, tables), (award_kind, year))

@@ -9,11 +9,16 @@ import sys
 import typing as t
 from pathlib import Path
 
-from dagster import AssetExecutionContext, ConfigurableResource, Failure, PipesSubprocessClient
+from dagster import (
+    AssetExecutionContext,
+    ConfigurableResource,
+    Failure,
+    PipesSubprocessClient,
+)
 from sqlalchemy.exc import SQLAlchemyError
 
 from singer_bulk_export_dagster.dead_runs import earlier_run_died
-from singer_bulk_export_dagster.partitions import PartitionedTap, PartitionError
+from singer_bulk_export_dagster.partitions import PartitionedTap, PartitionError, Step
 from singer_bulk_export_dagster.project import load_project
 from singer_bulk_export_dagster.runner import (
     batch_config,
@@ -42,27 +47,26 @@ class MeltanoResource(ConfigurableResource):
     dead_run_seconds: int = 20  # SCALE_OUT_DEAD_RUN_SECONDS: a run this silent has died
     worker: str = ""  # SCALE_OUT_WORKER: this worker's name in the logs (default: host name)
 
-    def materialize(self, context: AssetExecutionContext, spec: PartitionedTap) -> t.Iterator:
-        key = context.partition_key
+    def materialize(
+        self, context: AssetExecutionContext, spec: PartitionedTap, step: Step
+    ) -> t.Iterator:
+        key = context.partition_key if context.has_partition_key else None
         project = load_project(Path(self.project_dir) if self.project_dir else None)
         environment = self.environment or project.environment
-        selected = {asset.path[-1] for asset in context.selected_asset_keys}
-        tables = spec.tables_of(key) & selected
-        if not tables:
-            context.log.info(f"partition {key} loads none of the selected tables")
-            return
-        suffix = spec.suffix(key)
+        tables = {asset.path[-1] for asset in context.selected_asset_keys}
+        suffix = spec.suffix(key, step)
         state = state_id(environment, spec.tap, self.loader, suffix)
         worker = self.worker or socket.gethostname()
-        context.log.info(f"partition {key} on worker {worker}: state id {state}")
+        context.log.info(f"partition {suffix} on worker {worker}: state id {state}")
         env = {"MELTANO_ENVIRONMENT": environment, "MELTANO_SEND_ANONYMOUS_USAGE_STATS": "false"}
         if self.database_uri:
             env["MELTANO_DATABASE_URI"] = self.database_uri
         try:
-            env.update(setting_variables(spec.tap, self.settings(context, spec, suffix, worker)))
+            settings = self.settings(context, spec.tap, spec.settings(key, step), suffix, worker)
+            env.update(setting_variables(spec.tap, settings))
         except PartitionError as error:
             raise Failure(description=str(error), allow_retries=False) from None
-        if tables != spec.tables_of(key):
+        if tables != set(step.tables):
             env.update(select_variable(spec.tap, tables))
         force = self.earlier_run_died(context, state)
         command = [sys.executable, "-m", "singer_bulk_export_dagster.pipes_meltano"]
@@ -90,22 +94,26 @@ class MeltanoResource(ConfigurableResource):
         yield from invocation.get_results()
 
     def settings(
-        self, context: AssetExecutionContext, spec: PartitionedTap, suffix: str, worker: str
+        self,
+        context: AssetExecutionContext,
+        tap: str,
+        settings: dict[str, t.Any],
+        suffix: str,
+        worker: str,
     ) -> dict[str, t.Any]:
-        settings = spec.settings(context.partition_key)
         project = load_project(Path(self.project_dir) if self.project_dir else None)
-        if project.declares(spec.tap, "journal_path"):
+        if project.declares(tap, "journal_path"):
             # One export journal per partition: two must not resume each other's jobs.
-            settings["journal_path"] = f".meltano/run/{spec.tap}/journal-{suffix}.json"
+            settings["journal_path"] = f".meltano/run/{tap}/journal-{suffix}.json"
         if self.batch_root:
-            if not project.declares(spec.tap, "batch_config"):
+            if not project.declares(tap, "batch_config"):
                 raise PartitionError(
-                    f"{spec.tap} does not declare the batch_config setting; declare it "
+                    f"{tap} does not declare the batch_config setting; declare it "
                     "(kind: object) in its plugin definition or unset SCALE_OUT_BATCH_ROOT"
                 )
             # One prefix per attempt: a retry never reads an earlier attempt's files.
             attempt = f"{context.run_id}-{context.retry_number}-{worker}"
-            root = f"{self.batch_root.rstrip('/')}/{spec.tap}/{suffix}/{attempt}"
+            root = f"{self.batch_root.rstrip('/')}/{tap}/{suffix}/{attempt}"
             settings["batch_config"] = batch_config(root)
         return settings
 

@@ -11,8 +11,9 @@ from pathlib import Path
 
 import pytest
 from dagster import AssetKey, MultiPartitionKey
+from tap_mews_exports.entity_types import STREAM_OF_ENTITY
 
-from singer_bulk_export_dagster.partitions import MEWS_ENTITY_TYPES, partitioned_taps
+from singer_bulk_export_dagster.partitions import partitioned_taps
 from singer_bulk_export_dagster.project import load_project
 from singer_bulk_export_dagster.runner import select_variable, setting_variables
 
@@ -52,20 +53,18 @@ def test_each_table_is_an_asset_and_partitions_come_from_the_config():
     defs = build_definitions()
     jobs = {job.name: job for job in defs.resolve_all_job_defs() if job.name.startswith("tap_")}
     assert sorted(jobs) == ["tap_mews_exports", "tap_scantrust", "tap_usaspending_download"]
-    keys = {name: job.partitions_def.get_partition_keys() for name, job in jobs.items()}
-    assert keys["tap_scantrust"] == ["101", "102", "103"]
-    configured = load_project().environment_config["tap-mews-exports"]["entity_types"]
-    assert keys["tap_mews_exports"] == configured
+    assert jobs["tap_scantrust"].partitions_def.get_partition_keys() == ["101", "102", "103"]
     # award kind x fiscal year, from the fiscal year of start_date (2024-01-01: FY2024)
-    assert keys["tap_usaspending_download"][:2] == ["contracts|2023-10-01", "contracts|2024-10-01"]
+    spending = jobs["tap_usaspending_download"].partitions_def.get_partition_keys()
+    assert spending[:2] == ["contracts|2023-10-01", "contracts|2024-10-01"]
+    assert jobs["tap_mews_exports"].partitions_def is None  # no enterprise_ids: one run
     assets = defs.resolve_asset_graph().get_all_asset_keys()
     assert AssetKey(["tap_scantrust", "codes"]) in assets
-    mews_tables = {k.path[1] for k in assets if k.path[0] == "tap_mews_exports"}
-    assert mews_tables == {
-        *("order_items", "payments", "reservations", "customers", "companies", "bills"),
-        *("availability_adjustments", "availability_blocks", "resource_blocks"),
-        "ledger_entries",
-    }
+    # One asset and one step per configured Mews entity type.
+    configured = load_project().environment_config["tap-mews-exports"]["entity_types"]
+    steps = {a.op.name: a.keys for a in defs.assets if a.op.name.startswith("tap_mews")}
+    tables = [STREAM_OF_ENTITY[entity] for entity in configured]
+    assert steps == {f"tap_mews_exports_{t}": {AssetKey(["tap_mews_exports", t])} for t in tables}
 
 
 def test_a_variable_sets_the_partition_list(monkeypatch):
@@ -83,13 +82,11 @@ def test_each_partition_gets_its_settings_tables_and_state_suffix(monkeypatch):
     assert setting_variables("tap-scantrust", scantrust.settings("101")) == {
         "TAP_SCANTRUST_CAMPAIGN_IDS": "[101]"
     }
-    assert scantrust.tables_of("101") == {"codes", "products", "scans"}
+    assert scantrust.steps[0].tables == ("codes", "products", "scans")
     mews = found["tap-mews-exports"]
-    assert (mews.suffix("Customer"), mews.settings("Customer")) == (
-        "entity-Customer",
-        {"entity_types": ["Customer"]},
-    )
-    assert mews.tables_of("Customer") == {"customers"}
+    customers = next(step for step in mews.steps if step.tables == ("customers",))
+    assert mews.suffix(None, customers) == "entity-Customer"
+    assert mews.settings(None, customers) == {"entity_types": ["Customer"]}
     spending = found["tap-usaspending-download"]
     key = MultiPartitionKey({"award_kind": "grants", "fiscal_year": "2023-10-01"})
     assert spending.suffix(key) == "awards-grants-fy-2024"
@@ -104,7 +101,7 @@ def test_each_partition_gets_its_settings_tables_and_state_suffix(monkeypatch):
     }
     monkeypatch.setenv("TAP_MEWS_EXPORTS_ENTERPRISE_IDS", '["e-1", "e-2"]')
     portfolio = specs()["tap-mews-exports"]
-    key = MultiPartitionKey({"entity_type": "Bill", "enterprise": "e-2"})
-    assert len(portfolio.partitions.get_partition_keys()) == 2 * len(MEWS_ENTITY_TYPES) + 2
-    assert portfolio.suffix(key) == "entity-Bill-enterprise-e-2"
-    assert portfolio.settings(key) == {"entity_types": ["Bill"], "enterprise_ids": ["e-2"]}
+    bills = next(step for step in portfolio.steps if step.tables == ("bills",))
+    assert portfolio.partitions.get_partition_keys() == ["e-1", "e-2"]
+    assert portfolio.suffix("e-2", bills) == "entity-Bill-enterprise-e-2"
+    assert portfolio.settings("e-2", bills) == {"entity_types": ["Bill"], "enterprise_ids": ["e-2"]}
