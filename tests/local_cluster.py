@@ -178,7 +178,7 @@ class Cluster:
                 w.process.poll() is not None for w in self.workers
             ):
                 raise RuntimeError(
-                    "workers not ready: " + " | ".join(w.log[-500:] for w in self.workers)
+                    "workers not ready: " + " | ".join(w.log[-3000:] for w in self.workers)
                 )
             time.sleep(0.5)
 

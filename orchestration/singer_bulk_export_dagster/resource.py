@@ -112,7 +112,7 @@ class MeltanoResource(ConfigurableResource):
                     "(kind: object) in its plugin definition or unset SCALE_OUT_BATCH_ROOT"
                 )
             # One prefix per attempt: a retry never reads an earlier attempt's files.
-            attempt = f"{context.run_id}-{context.retry_number}-{worker}"
+            attempt = f"{context.run.run_id}-{context.retry_number}-{worker}"
             root = f"{self.batch_root.rstrip('/')}/{tap}/{suffix}/{attempt}"
             settings["batch_config"] = batch_config(root)
         return settings

@@ -49,7 +49,9 @@ def main(argv: list[str] | None = None) -> int:
     os.environ["PATH"] = bin_dir + os.pathsep + os.environ.get("PATH", "")
     os.environ["SCALE_OUT_WORKER"] = args.name  # named in each partition's log
     command = ["dagster-celery", "worker", "start", "-A", "dagster_celery.app", "-y", str(path)]
-    command += ["-q", CELERY_CONFIG["task_default_queue"], "-n", args.name]
+    queue = CELERY_CONFIG["task_default_queue"]
+    # The node name (its control queue on the broker) unique per host and queue.
+    command += ["-q", queue, "-n", f"{args.name}@%h.{queue}"]
     command += ["--", "--concurrency", str(args.concurrency)]
     os.execv(os.path.join(bin_dir, "dagster-celery"), command)
     return 1  # not reached

@@ -1,8 +1,8 @@
-"""Scale-out on a real multi-worker engine: six Mews entity types, each its own asset and
-step (one `meltano run`, one state id), launched through Dagster's queue and daemon
+"""Scale-out on a real multi-worker engine: a backfill of six USAspending partitions, and Mews
+entity types (each its own asset and step), launched through Dagster's queue and daemon
 (instance on PostgreSQL) onto two Celery workers over RabbitMQ, each worker its own machine
 (tests/local_cluster.py); BATCH files through a local S3 into PostgreSQL, state in a shared
-Meltano system database.
+Meltano system database. Each partition is one `meltano run` with one state id.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from dagster import AssetKey, DagsterInstance, DagsterRun, RunsFilter, materiali
 
 from sandbox.core import RunningServer, start
 from sandbox.mews import MewsApp
+from sandbox.usaspending import USAspendingApp
 from tests import local_s3
 from tests.local_cluster import BUCKET, REPO_ROOT, Cluster, build_packages, local_cluster
 from tests.warehouse import PG_DSN, pg_counts
@@ -28,13 +29,15 @@ from tests.warehouse import PG_DSN, pg_counts
 pytestmark = pytest.mark.e2e
 
 JOB = "tap_mews_exports"
-BACKFILL = {"Customer": "customers", "Company": "companies", "Payment": "payments"}
-BACKFILL |= {"Reservation": "reservations", "OrderItem": "order_items"}
-BACKFILL |= {"AvailabilityBlock": "availability_blocks"}
-ROWS = {"customers": 50, "companies": 10, "payments": 60, "reservations": 40}
-ROWS |= {"order_items": 120, "availability_blocks": 6}
+BACKFILL = {"Customer": "customers", "Company": "companies"}
+ROWS = {"customers": 50, "companies": 10}
 ENTITY_TYPES = [*BACKFILL, "Bill"]  # Bill: the partition whose worker is killed
 WORKERS = ("worker-1", "worker-2")
+SPENDING = "tap_usaspending_download"
+# Award kinds times fiscal years: the stand-in's rows fall in FY2024 and FY2025.
+SPENDING_PARTITIONS = [
+    f"{kind}|{year}-10-01" for kind in ("contracts", "grants") for year in (2023, 2024, 2025)
+]
 
 
 def state_id(entity: str) -> str:
@@ -46,12 +49,13 @@ class ScaleOut:
     cluster: Cluster
     instance: DagsterInstance
     mews: RunningServer
+    spending: RunningServer
 
-    def wait_for_runs(self, count: int, timeout: float = 300) -> list[DagsterRun]:
+    def wait_for_runs(self, count: int, job: str = JOB, timeout: float = 300) -> list[DagsterRun]:
         """The job's ``count`` runs once all have finished (latest first)."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            runs = self.instance.get_runs(RunsFilter(job_name=JOB))
+            runs = self.instance.get_runs(RunsFilter(job_name=job))
             if len(runs) == count and all(run.is_finished for run in runs):
                 return runs
             time.sleep(1)
@@ -82,10 +86,13 @@ class ScaleOut:
         return {key: sorted(v["singer_state"]["bookmarks"]) for key, v in states.items()}
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def scale_out(tmp_path_factory: pytest.TempPathFactory) -> t.Iterator[ScaleOut]:
     mews = start(MewsApp(seed=1, job_seconds=0.5))
+    spending = start(USAspendingApp(job_seconds=0.5))
     settings = {
+        "TAP_USASPENDING_DOWNLOAD_API_URL": spending.url,
+        "TAP_USASPENDING_DOWNLOAD_WINDOW_DAYS": "5000",  # one window per partition
         "TAP_MEWS_EXPORTS_API_URL": mews.url,
         "TAP_MEWS_EXPORTS_POLL_INTERVAL_SECONDS": "1",
         "SCALE_OUT_DEAD_RUN_SECONDS": "5",
@@ -95,12 +102,13 @@ def scale_out(tmp_path_factory: pytest.TempPathFactory) -> t.Iterator[ScaleOut]:
         with local_cluster(tmp_path_factory.mktemp("cluster"), **settings) as cluster:
             wheels = build_packages(cluster.root / "wheels")
             with ThreadPoolExecutor(len(WORKERS)) as pool:
-                machines = [
-                    pool.submit(cluster.provision, n, wheels, ["tap-mews-exports"]) for n in WORKERS
-                ]
+                taps = ["tap-mews-exports", "tap-usaspending-download"]
+                machines = [pool.submit(cluster.provision, n, wheels, taps) for n in WORKERS]
                 [machine.result() for machine in machines]
             for name in WORKERS:
-                cluster.start_worker(name)
+                # One slot each: a worker holds one step at a time, so two steps queued
+                # together always go to both workers.
+                cluster.start_worker(name, concurrency=1)
             with pytest.MonkeyPatch.context() as patch:
                 for key, value in cluster.orchestrator_env.items():
                     patch.setenv(key, value)
@@ -108,22 +116,52 @@ def scale_out(tmp_path_factory: pytest.TempPathFactory) -> t.Iterator[ScaleOut]:
                 with DagsterInstance.get() as instance:
                     cluster.start_daemon()
                     cluster.wait_ready()
-                    yield ScaleOut(cluster, instance, mews)
+                    yield ScaleOut(cluster, instance, mews, spending)
     finally:
         mews.stop()
+        spending.stop()
 
 
-def test_backfill_spreads_partitions_over_both_workers(scale_out: ScaleOut):
+def backfill_of_six_partitions_uses_both_workers(scale_out: ScaleOut) -> None:
+    """`dagster job backfill`: one run per partition through the queue and the daemon."""
+    scale_out.cluster.backfill(SPENDING, SPENDING_PARTITIONS)
+    runs = scale_out.wait_for_runs(len(SPENDING_PARTITIONS), SPENDING)
+    assert [run.status.value for run in runs] == ["SUCCESS"] * len(runs)
+    ran_on = {}
+    for run in runs:
+        [(partition, names)] = scale_out.workers_named(run.run_id).items()
+        ran_on[partition] = names
+    suffixes = [f"awards-{p[: p.index('|')]}-fy-{int(p[-10:-6]) + 1}" for p in SPENDING_PARTITIONS]
+    assert sorted(ran_on) == sorted(suffixes)
+    assert all(len(names) == 1 for names in ran_on.values()), ran_on
+    assert {names[0] for names in ran_on.values()} == set(WORKERS)
+    data = scale_out.spending.app.data
+    counts = pg_counts(scale_out.cluster.schema)
+    assert {table: counts[table] for table in counts if "award" in table or "trans" in table} == {
+        "contracts_prime_transactions": 300,
+        "assistance_prime_transactions": 200,
+        "contracts_prime_award_summaries": len(data["contract_awards"]),
+        "assistance_prime_award_summaries": len(data["assistance_awards"]),
+        "contracts_subawards": 40,
+        "assistance_subawards": 30,
+    }
+    prefix = "sandbox:tap-usaspending-download-to-target-postgres:"
+    spending_states = {key for key in scale_out.state_ids() if key.startswith(prefix)}
+    assert spending_states == {prefix + suffix for suffix in suffixes}
+
+
+def entity_types_spread_over_both_workers(scale_out: ScaleOut) -> None:
     scale_out.cluster.launch(JOB, [f"{JOB}_{table}" for table in BACKFILL.values()])
-    [run] = scale_out.wait_for_runs(1)
+    [run] = scale_out.wait_for_runs(1)  # the first run of the Mews job
     assert run.status.value == "SUCCESS"
     ran_on = scale_out.workers_named(run.run_id)
     assert sorted(ran_on) == sorted(f"entity-{entity}" for entity in BACKFILL)
     assert all(len(names) == 1 for names in ran_on.values()), ran_on
     assert {names[0] for names in ran_on.values()} == set(WORKERS)
-    assert pg_counts(scale_out.cluster.schema) == ROWS
+    assert {t: n for t, n in pg_counts(scale_out.cluster.schema).items() if t in ROWS} == ROWS
     # One state id per partition, holding its own stream's bookmark only.
-    assert scale_out.state_ids() == {state_id(e): [table] for e, table in BACKFILL.items()}
+    mews_states = {k: v for k, v in scale_out.state_ids().items() if "mews" in k}
+    assert mews_states == {state_id(e): [table] for e, table in BACKFILL.items()}
     for entity, table in BACKFILL.items():
         event = scale_out.instance.get_latest_materialization_event(AssetKey([JOB, table]))
         metadata = event.asset_materialization.metadata
@@ -133,10 +171,11 @@ def test_backfill_spreads_partitions_over_both_workers(scale_out: ScaleOut):
         )
     # The rows went through the local S3: BATCH files under each partition's prefix.
     keys = local_s3.object_keys(scale_out.cluster.env["AWS_ENDPOINT_URL"], BUCKET)
-    assert {key.split("/")[2] for key in keys} == {f"entity-{e}" for e in BACKFILL}
+    mews_keys = [key for key in keys if key.split("/")[1] == "tap-mews-exports"]
+    assert {key.split("/")[2] for key in mews_keys} == {f"entity-{e}" for e in BACKFILL}
 
 
-def test_killed_worker_partition_retried_elsewhere_second_launch_refused(scale_out: ScaleOut):
+def killed_worker_partition_retried_elsewhere_second_launch_refused(scale_out: ScaleOut) -> None:
     """While a partition runs on one worker, a second launch of it is refused (not retried).
     Then that worker dies with everything it runs: the broker hands the partition to the
     other worker, which waits until the dead run's heartbeat is silent, and loads every row
@@ -208,3 +247,36 @@ def meltano_runs_of(suffix: str, root: Path) -> list[str]:
         if is_meltano and ours:
             found.append(cwd.relative_to(root).parts[0])
     return found
+
+
+def a_subset_of_tables_runs_only_their_streams(scale_out: ScaleOut) -> None:
+    """One table of a USAspending partition, materialized on this machine: Meltano's
+    `select` leaves the other streams out; only that table is materialized."""
+    from singer_bulk_export_dagster.definitions import build_definitions
+    from singer_bulk_export_dagster.resource import MeltanoResource
+
+    [assets] = [a for a in build_definitions().assets if a.op.name == f"{SPENDING}_meltano_run"]
+    table = AssetKey([SPENDING, "contracts_subawards"])
+    result = materialize(
+        [assets],
+        selection=[table],
+        partition_key="contracts|2025-10-01",  # FY2026: no rows, streams still named
+        resources={"meltano": MeltanoResource(project_dir=str(REPO_ROOT), worker="test")},
+        instance=scale_out.instance,
+    )
+    assert [m.asset_key for m in result.get_asset_materialization_events()] == [table]
+    streams = {
+        json.loads(line.split(" METRIC: ", 1)[1])["tags"].get("stream")
+        for line in scale_out.messages(result.run_id)
+        if "tap-usaspending-download METRIC: " in line
+    }
+    assert streams == {"contracts_subawards"}
+
+
+def test_scale_out_on_two_workers(scale_out: ScaleOut):
+    """One test over one cluster (its set-up is most of the cost, and xdist would otherwise
+    start one cluster per worker it spreads the tests over); each phase asserts on its own."""
+    backfill_of_six_partitions_uses_both_workers(scale_out)
+    entity_types_spread_over_both_workers(scale_out)
+    a_subset_of_tables_runs_only_their_streams(scale_out)
+    killed_worker_partition_retried_elsewhere_second_launch_refused(scale_out)  # kills one
