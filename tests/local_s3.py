@@ -1,7 +1,7 @@
 """A local S3 (moto's server) on loopback, for the tests and the demo: BATCH files go from
 the tap to the loader through it, as they would through a cluster's object storage.
 
-    python -m orchestration.local_s3 --port 8790 --bucket meltano-batches
+    python -m tests.local_s3 --port 8790 --bucket meltano-batches
 """
 
 from __future__ import annotations

@@ -14,12 +14,11 @@ from pathlib import Path
 
 import yaml
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-
 
 def project_root() -> Path:
-    """The Meltano project to run: ``MELTANO_PROJECT_ROOT``, else this repository."""
-    return Path(os.environ.get("MELTANO_PROJECT_ROOT") or REPO_ROOT).resolve()
+    """The Meltano project: ``MELTANO_PROJECT_ROOT`` (Meltano's own variable), else the
+    working directory."""
+    return Path(os.environ.get("MELTANO_PROJECT_ROOT") or ".").resolve()
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,7 @@ PostgreSQL database if it is missing and apply Meltano's migrations (two first r
 the same time would race on them).
 
     export MELTANO_DATABASE_URI=postgresql+psycopg://user@host:5432/meltano
-    python -m orchestration.systemdb
+    python -m singer_bulk_export_dagster.systemdb
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ from pathlib import Path
 
 from sqlalchemy.engine import make_url
 
-from orchestration.project import project_root
-from orchestration.resource import default_meltano
+from singer_bulk_export_dagster.project import project_root
+from singer_bulk_export_dagster.resource import default_meltano
 
 
 def create_database(database_uri: str) -> bool:
