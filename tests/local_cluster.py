@@ -37,24 +37,12 @@ BIN = Path(sys.executable).parent
 BROKER = "pyamqp://guest:guest@127.0.0.1:5672//"
 BUCKET = "meltano-batches"
 CODE_LOCATION = ["-m", "singer_bulk_export_dagster.definitions"]
-# What a worker installs: the code location (which pulls in the taps and the kit) and,
-# through `meltano install`, the extractors and the loader.
-PACKAGE_DIRS = (
-    "singer-bulk-export-kit",
-    "tap-scantrust",
-    "tap-mews-exports",
-    "tap-scanalytics",
-    "tap-usaspending-download",
-    "loaders/target-postgres-plus",
-    "orchestration",
-)
 
 
 def build_packages(dest: Path) -> Path:
-    """Wheels of every package into ``dest``: the one build step (bin/build once merged)."""
+    """Wheels and sdists of every package into ``dest``, checked: the release build."""
     subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(dest)]
-        + [f"./{folder}" for folder in PACKAGE_DIRS],
+        [str(REPO_ROOT / "bin" / "build"), "--out", str(dest)],
         cwd=REPO_ROOT,
         check=True,
         capture_output=True,
