@@ -97,3 +97,14 @@ def run_tap(
 def _write(path: Path, payload: dict[str, t.Any]) -> str:
     path.write_text(json.dumps(payload))
     return str(path)
+
+
+def selected_catalog(tap_class: type, config: dict[str, t.Any], *streams: str) -> dict[str, t.Any]:
+    """``tap_class``'s catalog for ``config`` with only ``streams`` selected (Meltano's
+    ``select`` is not a tap setting: a plain run takes a catalog)."""
+    catalog = tap_class(config=config, validate_config=False).catalog_dict
+    for entry in catalog["streams"]:
+        for metadata in entry["metadata"]:
+            if metadata["breadcrumb"] == []:
+                metadata["metadata"]["selected"] = entry["tap_stream_id"] in streams
+    return catalog

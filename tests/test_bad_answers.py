@@ -14,7 +14,7 @@ from sandbox.mews import MewsApp
 from sandbox.scanalytics import ScanalyticsApp
 from sandbox.scantrust import ScantrustApp
 from sandbox.usaspending import USAspendingApp
-from tests.singer_run import run_tap
+from tests.singer_run import run_tap, selected_catalog
 
 HTML = b"<html><head><title>502 Bad Gateway</title></head><body>nginx</body></html>"
 
@@ -29,12 +29,7 @@ def selecting(tap: str, config: dict[str, t.Any], *streams: str) -> dict[str, t.
     from tests.test_input_validation import TAPS
 
     tap_class = next(cls for cls, _ in TAPS.values() if cls.name == tap)
-    catalog = tap_class(config=config, validate_config=False).catalog_dict
-    for entry in catalog["streams"]:
-        for metadata in entry["metadata"]:
-            if metadata["breadcrumb"] == []:
-                metadata["metadata"]["selected"] = entry["tap_stream_id"] in streams
-    return catalog
+    return selected_catalog(tap_class, config, *streams)
 
 
 def error_lines(stderr: str) -> list[str]:

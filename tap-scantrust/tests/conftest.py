@@ -1,8 +1,11 @@
 """Fixtures for tap-scantrust tests: the stand-in and a fast tap config."""
 
+import functools
+
 import pytest
 
 from sandbox.scantrust import ScantrustApp
+from tests.singer_run import selected_catalog
 
 
 @pytest.fixture(autouse=True)
@@ -30,12 +33,4 @@ def only():
     look at one stream (the others' requests cost seconds and prove nothing there)."""
     from tap_scantrust.tap import TapScantrust
 
-    def catalog(config, *streams):
-        catalog = TapScantrust(config=config, validate_config=False).catalog_dict
-        for entry in catalog["streams"]:
-            for metadata in entry["metadata"]:
-                if metadata["breadcrumb"] == []:
-                    metadata["metadata"]["selected"] = entry["tap_stream_id"] in streams
-        return catalog
-
-    return catalog
+    return functools.partial(selected_catalog, TapScantrust)

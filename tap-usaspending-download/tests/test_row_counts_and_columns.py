@@ -10,7 +10,7 @@ import pytest
 import requests
 
 from sandbox.usaspending import SOURCE
-from tests.singer_run import run_tap
+from tests.singer_run import run_tap, selected_catalog
 
 TAP = "tap-usaspending-download"
 AWARDS, TRANSACTIONS = "contracts_prime_award_summaries", "contracts_prime_transactions"
@@ -21,12 +21,7 @@ def selecting(config, *streams):
     a catalog is what a plain run takes)."""
     from tap_usaspending_download.tap import TapUSAspendingDownload
 
-    catalog = TapUSAspendingDownload(config=config, validate_config=False).catalog_dict
-    for entry in catalog["streams"]:
-        for metadata in entry["metadata"]:
-            if metadata["breadcrumb"] == []:
-                metadata["metadata"]["selected"] = entry["tap_stream_id"] in streams
-    return catalog
+    return selected_catalog(TapUSAspendingDownload, config, *streams)
 
 
 def bookmark(run, stream):
