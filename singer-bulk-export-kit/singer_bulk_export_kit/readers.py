@@ -47,7 +47,7 @@ def zip_csv_members(
 
 
 _DAMAGED = (zipfile.BadZipFile, zlib.error, EOFError, UnicodeDecodeError)
-READ_ERRORS = (csv.Error, *_DAMAGED)
+_READ_ERRORS = (csv.Error, *_DAMAGED)
 
 
 def csv_records(
@@ -58,8 +58,8 @@ def csv_records(
     Once every record was read, their number is added to ``tally[label]`` (``counts``)."""
     try:
         header = next(reader, None)
-    except READ_ERRORS as exc:
-        raise CorruptFileError(csv_damage(label, exc)) from None
+    except _READ_ERRORS as exc:
+        raise CorruptFileError(_csv_damage(label, exc)) from None
     if header is None:
         raise CorruptFileError(f"{label}: the CSV is empty (no header)")
     width = len(header)
@@ -73,15 +73,15 @@ def csv_records(
                         f"{label}: CSV record {number} has {len(row)} fields, the header {width}"
                     )
                 yield row
-        except READ_ERRORS as exc:
-            raise CorruptFileError(csv_damage(label, exc)) from None
+        except _READ_ERRORS as exc:
+            raise CorruptFileError(_csv_damage(label, exc)) from None
         if tally is not None:  # the record number doubles as the count: no work per row
             tally[label] = tally.get(label, 0) + number - 1
 
     return header, records()
 
 
-def csv_damage(label: str, exc: Exception) -> str:
+def _csv_damage(label: str, exc: Exception) -> str:
     what = "is not valid CSV" if isinstance(exc, csv.Error) else "is damaged in the zip"
     return f"{label}: the CSV {what} ({exc})"
 

@@ -172,7 +172,7 @@ class Downloads:
 
     def zip_of(self, job: Job) -> Path:
         """The job's zip on disk, fetched once for every stream that reads it."""
-        if job.id not in self._zips:
+        if str(job.id) not in self._zips:
             self._zips[str(job.id)] = download(
                 Download(
                     label=f"{job.label} (download {job.id})",
